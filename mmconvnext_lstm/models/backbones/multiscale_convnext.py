@@ -1,0 +1,271 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+from itertools import chain
+from typing import Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import ModuleList, Sequential
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmpretrain.models.backbones.convnext import ConvNeXt
+from mmpretrain.models.utils import build_norm_layer
+from mmpretrain.registry import MODELS
+
+
+def patchify_stem(in_channels: int, out_channels: int,
+                  norm_cfg: dict) -> nn.Sequential:
+    """ConvNeXt's stem: a 4x4 stride-4 conv, then a norm."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=4),
+        build_norm_layer(norm_cfg, out_channels))
+
+
+def overlap_stem(in_channels: int, out_channels: int,
+                 norm_cfg: dict) -> nn.Sequential:
+    """The paper's stem (Table 1): a 7x7 stride-2 conv, a 2x2 stride-2 conv,
+    then a norm.
+
+    The overlapping 7x7 window loses less of the image than a 4x4 patchify
+    step of the same total stride, which matters on 32 and 64 px inputs.
+    """
+    return nn.Sequential(
+        nn.Conv2d(
+            in_channels, out_channels, kernel_size=7, stride=2, padding=3),
+        nn.Conv2d(out_channels, out_channels, kernel_size=2, stride=2),
+        build_norm_layer(norm_cfg, out_channels))
+
+
+STEMS = {'patchify': patchify_stem, 'overlap': overlap_stem}
+
+
+def _conv_output_size(size: int, layers: nn.Module) -> int:
+    """The spatial size after every Conv2d in ``layers``."""
+    for conv in layers.modules():
+        if isinstance(conv, nn.Conv2d):
+            size = (size + 2 * conv.padding[0] - conv.dilation[0] *
+                    (conv.kernel_size[0] - 1) - 1) // conv.stride[0] + 1
+    return size
+
+
+@MODELS.register_module()
+class MultiScaleConvNeXt(BaseBackbone):
+    """The convolutional part of ConvNeXt-LSTM, the improved ConvNeXt-T of
+    `ConvNeXt Feature Extraction Study for Image Data
+    <https://www.jsjkx.com/EN/10.11896/jsjkx.230500196>`_.
+
+    ConvNeXt with the paper's two-conv stem and its multi-scale "New Block"
+    (:class:`MultiScaleConvNeXtBlock`). ``stem_type='patchify'`` and
+    ``block_cfg=dict(type='ConvNeXtBlock')`` give back ConvNeXt's own stem
+    and block, so every ablation row of the paper is a config switch. The
+    module layout is ConvNeXt's, so its checkpoints' key names, freezing and
+    layer-wise learning rate decay carry over.
+
+    Args:
+        arch (str | dict): The model's architecture. If string, it should be
+            one of architecture in ``MultiScaleConvNeXt.arch_settings``. And
+            if dict, it should include the following two keys:
+
+            - depths (list[int]): Number of blocks at each stage.
+            - channels (list[int]): The number of channels at each stage.
+
+            Defaults to 'tiny'.
+        in_channels (int): Number of input image channels. Defaults to 3.
+        stem_type (str): ``'overlap'`` for the paper's 7x7 stride-2 plus 2x2
+            stride-2 convs, ``'patchify'`` for ConvNeXt's 4x4 stride-4 conv.
+            Defaults to 'overlap'.
+        block_cfg (dict): Config of the blocks, built from the registry with
+            the per-block arguments added. ``dict(type='ConvNeXtBlock')`` is
+            ConvNeXt's block. Defaults to
+            ``dict(type='MultiScaleConvNeXtBlock')``.
+        norm_cfg (dict): The config dict for norm layers.
+            Defaults to ``dict(type='LN2d', eps=1e-6)``.
+        act_cfg (dict): The config dict for the blocks' activation.
+            Defaults to ``dict(type='GELU')``.
+        drop_path_rate (float): Stochastic depth rate. Defaults to 0.
+        layer_scale_init_value (float): Init value for Layer Scale.
+            Defaults to 1e-6.
+        out_indices (Sequence | int): Output from which stages.
+            Defaults to -1, means the last stage.
+        frozen_stages (int): Stages to be frozen (all param fixed).
+            Defaults to 0, which means not freezing any parameters.
+        gap_before_final_norm (bool): Whether to globally average the feature
+            map before the final norm layer. Set it to False to feed the
+            normalised map to :class:`BiLSTM2D` or a dense-prediction neck.
+            Defaults to True.
+        with_cp (bool): Use checkpoint or not. Using checkpoint will save some
+            memory while slowing down the training speed. Defaults to False.
+        init_cfg (dict, optional): Initialization config dict
+    """
+    arch_settings = {
+        'tiny': {
+            'depths': [3, 3, 9, 3],
+            'channels': [64, 128, 320, 512]
+        },
+    }
+
+    # Same parameter names as ConvNeXt, hence the same layer-wise depths.
+    get_layer_depth = ConvNeXt.get_layer_depth
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'tiny',
+                 in_channels: int = 3,
+                 stem_type: str = 'overlap',
+                 block_cfg: dict = dict(type='MultiScaleConvNeXtBlock'),
+                 norm_cfg: dict = dict(type='LN2d', eps=1e-6),
+                 act_cfg: dict = dict(type='GELU'),
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 frozen_stages: int = 0,
+                 gap_before_final_norm: bool = True,
+                 with_cp: bool = False,
+                 init_cfg=[
+                     dict(
+                         type='TruncNormal',
+                         layer=['Conv2d', 'Linear'],
+                         std=.02,
+                         bias=0.),
+                     dict(
+                         type='Constant', layer=['LayerNorm'], val=1.,
+                         bias=0.),
+                 ]):
+        super().__init__(init_cfg=init_cfg)
+
+        self.depths, self.channels = self._parse_arch(arch)
+        self.num_stages = len(self.depths)
+        self.out_indices = self._parse_out_indices(out_indices,
+                                                   self.num_stages)
+        if not (isinstance(frozen_stages, int)
+                and 0 <= frozen_stages <= self.num_stages):
+            raise ValueError(
+                f'frozen_stages must be an int from 0 (train all) to '
+                f'{self.num_stages} (freeze every stage), got '
+                f'{frozen_stages!r}.')
+        if stem_type not in STEMS:
+            raise ValueError(f'Unknown stem_type {stem_type!r}; choose one '
+                             f'of {sorted(STEMS)}.')
+        self.frozen_stages = frozen_stages
+        self.gap_before_final_norm = gap_before_final_norm
+
+        # stochastic depth decay rule
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+
+        # The stem and the 3 downsample layers between stages.
+        self.downsample_layers = ModuleList([
+            STEMS[stem_type](in_channels, self.channels[0], norm_cfg)
+        ])
+        self.stages = ModuleList()
+        block_idx = 0
+        for i, (depth, channels) in enumerate(zip(self.depths,
+                                                  self.channels)):
+            if i >= 1:
+                self.downsample_layers.append(
+                    nn.Sequential(
+                        build_norm_layer(norm_cfg, self.channels[i - 1]),
+                        nn.Conv2d(
+                            self.channels[i - 1],
+                            channels,
+                            kernel_size=2,
+                            stride=2),
+                    ))
+            self.stages.append(
+                Sequential(*[
+                    MODELS.build(
+                        block_cfg,
+                        default_args=dict(
+                            in_channels=channels,
+                            drop_path_rate=dpr[block_idx + j],
+                            norm_cfg=norm_cfg,
+                            act_cfg=act_cfg,
+                            layer_scale_init_value=layer_scale_init_value,
+                            with_cp=with_cp)) for j in range(depth)
+                ]))
+            block_idx += depth
+            if i in self.out_indices:
+                self.add_module(f'norm{i}',
+                                build_norm_layer(norm_cfg, channels))
+
+        self.min_input_size = self._min_input_size()
+        self._freeze_stages()
+
+    @classmethod
+    def _parse_arch(cls, arch):
+        if isinstance(arch, str):
+            if arch not in cls.arch_settings:
+                raise ValueError(
+                    f'Unknown arch {arch!r} for {cls.__name__}; choose one '
+                    f'of {sorted(cls.arch_settings)} or pass a dict with '
+                    '"depths" and "channels".')
+            arch = cls.arch_settings[arch]
+        if not isinstance(arch, dict) or not {'depths', 'channels'} <= set(
+                arch):
+            raise ValueError(
+                'An arch dict must have the keys "depths" and "channels", '
+                f'got {arch!r}.')
+        depths, channels = list(arch['depths']), list(arch['channels'])
+        if len(depths) != len(channels) or not depths:
+            raise ValueError(
+                f'The arch\'s "depths" ({depths}) and "channels" '
+                f'({channels}) must be non-empty and of the same length, one '
+                'entry per stage.')
+        return depths, channels
+
+    @staticmethod
+    def _parse_out_indices(out_indices, num_stages):
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        if not isinstance(out_indices, Sequence) or not all(
+                isinstance(i, int) for i in out_indices):
+            raise TypeError('out_indices must be an int or a sequence of '
+                            f'ints, got {out_indices!r}.')
+        parsed = []
+        for index in out_indices:
+            if not -num_stages <= index < num_stages:
+                raise ValueError(
+                    f'out_indices entry {index} is out of range for '
+                    f'{num_stages} stages; use 0 to {num_stages - 1} '
+                    f'(or -{num_stages} to -1).')
+            parsed.append(index % num_stages)
+        if len(set(parsed)) != len(parsed):
+            raise ValueError(f'out_indices {list(out_indices)} name a stage '
+                             'twice.')
+        return parsed
+
+    def _min_input_size(self) -> int:
+        """The smallest input side that leaves every stage a 1x1 map."""
+        size = 1
+        while _conv_output_size(size, self.downsample_layers) < 1:
+            size += 1
+        return size
+
+    def forward(self, x):
+        height, width = x.shape[-2:]
+        if min(height, width) < self.min_input_size:
+            raise ValueError(
+                f'The input of {height}x{width} px is too small for '
+                f'{type(self).__name__}: the last stage\'s feature map '
+                'would be empty. The minimum input size is '
+                f'{self.min_input_size}x{self.min_input_size}.')
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(self.downsample_layers[i](x))
+            if i in self.out_indices:
+                norm_layer = getattr(self, f'norm{i}')
+                if self.gap_before_final_norm:
+                    gap = x.mean([-2, -1], keepdim=True)
+                    outs.append(norm_layer(gap).flatten(1))
+                else:
+                    outs.append(norm_layer(x))
+        return tuple(outs)
+
+    def _freeze_stages(self):
+        for i in range(self.frozen_stages):
+            modules = (self.downsample_layers[i], self.stages[i])
+            for module in modules:
+                module.eval()
+            for param in chain(*(m.parameters() for m in modules)):
+                param.requires_grad = False
+
+    def train(self, mode=True):
+        super().train(mode)
+        self._freeze_stages()
+        return self

@@ -1,0 +1,127 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmpretrain.models.utils import build_norm_layer
+from mmpretrain.registry import MODELS
+
+
+@MODELS.register_module()
+class BiLSTM2D(BaseModule):
+    """The paper's BiLSTM2D layer as a neck between a backbone and a head.
+
+    As in Sequencer2D (`Sequencer: Deep LSTM for Image Classification
+    <https://arxiv.org/abs/2205.01972>`_), a vertical bidirectional LSTM runs
+    down every column and a horizontal one along every row of the (B, C, H,
+    W) map; their outputs (2D channels each) are joined and a fully connected
+    layer maps them back to C channels. Then the map is globally pooled and
+    normalised, so a :class:`LinearClsHead` can follow.
+
+    The input is the last stage's *normalised* map, as ConvNeXt-style
+    backbones give it with ``gap_before_final_norm=False``, so unlike a
+    Sequencer2D block the LSTMs get no norm of their own. Their output is
+    added to that map (``residual=True``): the features the convolutions
+    extracted reach the head unchanged while the randomly initialised LSTMs
+    learn, and at 32 px inputs, where the map is 1x1 and the LSTMs see
+    sequences of length 1, the layer cannot do worse than skipping them.
+
+    Args:
+        in_channels (int): Channels of the input map, the backbone's last
+            stage width (512 for ConvNeXt-LSTM-T, 768 for ConvNeXt-T).
+        hidden_channels (int, optional): Hidden size D of each LSTM. Defaults
+            to None, which means ``in_channels // 4`` as in the paper.
+        union (str): How the two directions are joined: ``'cat'`` (4D
+            channels into the FC, the paper's choice) or ``'add'`` (2D).
+            Defaults to 'cat'.
+        pooling (str, optional): ``'avg'`` or ``'max'`` global pooling, or
+            None to return the (B, C, H, W) map for dense tasks.
+            Defaults to 'avg'.
+        residual (bool): Whether to add the input map to the FC output.
+            Defaults to True.
+        norm_cfg (dict, optional): Config of the norm after pooling (over
+            channels of the map when ``pooling=None``); None for no norm.
+            Defaults to ``dict(type='LN', eps=1e-6)``.
+        init_cfg (dict, optional): Initialization config dict.
+            Defaults to None.
+    """
+    poolings = ('avg', 'max', None)
+    unions = ('cat', 'add')
+
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: Optional[int] = None,
+                 union: str = 'cat',
+                 pooling: Optional[str] = 'avg',
+                 residual: bool = True,
+                 norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if union not in self.unions:
+            raise ValueError(
+                f'union must be one of {self.unions}, got {union!r}.')
+        if pooling not in self.poolings:
+            raise ValueError(
+                f'pooling must be one of {self.poolings}, got {pooling!r}.')
+        hidden_channels = hidden_channels or in_channels // 4
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.union = union
+        self.pooling = pooling
+        self.residual = residual
+
+        self.lstm_v = nn.LSTM(
+            in_channels, hidden_channels, batch_first=True, bidirectional=True)
+        self.lstm_h = nn.LSTM(
+            in_channels, hidden_channels, batch_first=True, bidirectional=True)
+        union_channels = (4 if union == 'cat' else 2) * hidden_channels
+        self.fc = nn.Linear(union_channels, in_channels)
+        self.norm = build_norm_layer(
+            norm_cfg, in_channels) if norm_cfg else nn.Identity()
+
+    def bilstm2d(self, x: torch.Tensor) -> torch.Tensor:
+        """The BiLSTM2D mixing of an (B, H, W, C) map, same shape out."""
+        B, H, W, C = x.shape
+        vertical, _ = self.lstm_v(x.transpose(1, 2).reshape(B * W, H, C))
+        vertical = vertical.reshape(B, W, H, -1).transpose(1, 2)
+        horizontal, _ = self.lstm_h(x.reshape(B * H, W, C))
+        horizontal = horizontal.reshape(B, H, W, -1)
+        if self.union == 'cat':
+            mixed = torch.cat([vertical, horizontal], dim=-1)
+        else:
+            mixed = vertical + horizontal
+        return self.fc(mixed)
+
+    def forward(
+        self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
+    ) -> Tuple[torch.Tensor]:
+        """Mix, pool and normalise the last map of ``inputs``.
+
+        Args:
+            inputs (Tensor | Sequence[Tensor]): A (B, C, H, W) map or the
+                backbone's tuple of maps, of which the last one is used.
+
+        Returns:
+            Tuple[Tensor]: The (B, C) features, or the (B, C, H, W) map when
+            ``pooling`` is None.
+        """
+        x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
+        if x.dim() != 4:
+            raise ValueError(
+                'BiLSTM2D needs a (B, C, H, W) feature map, got a tensor of '
+                f'shape {tuple(x.shape)}. Set the backbone\'s '
+                'gap_before_final_norm=False so it returns the map.')
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'BiLSTM2D was built with in_channels={self.in_channels} but '
+                f'the backbone gives {x.shape[1]} channels; set the neck\'s '
+                f'in_channels to {x.shape[1]}.')
+        x = x.permute(0, 2, 3, 1)
+        y = self.bilstm2d(x)
+        if self.residual:
+            y = y + x
+        if self.pooling is None:
+            return (self.norm(y).permute(0, 3, 1, 2), )
+        y = y.mean((1, 2)) if self.pooling == 'avg' else y.amax((1, 2))
+        return (self.norm(y), )

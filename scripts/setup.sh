@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Creates ./.venv with the pinned, verified stack and installs this package
+# into it (editable, with mim's links). Safe to run again: it only installs
+# what is missing. Source it to get the venv activated in your shell.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3.11}"
+VENV="${VENV:-$ROOT/.venv}"
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "setup.sh: $PYTHON not found. Install Python 3.11 or set PYTHON=/path/to/python3.11." >&2
+  exit 1
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[setup] creating $VENV with $("$PYTHON" --version)"
+  "$PYTHON" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"
+echo "[setup] installing the pinned stack (requirements/pinned.txt)"
+python -m pip install -q --disable-pip-version-check -U pip
+python -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/pinned.txt"
+echo "[setup] installing mmconvnext_lstm (editable)"
+python -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps -e "$ROOT"
+python -m pip check
+python -c "import mmconvnext_lstm, torch; print(f'[setup] ok: mmconvnext_lstm {mmconvnext_lstm.__version__}, torch {torch.__version__}')"
