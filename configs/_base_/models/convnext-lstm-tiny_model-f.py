@@ -1,0 +1,5 @@
+# Table 6, Model F: ConvNeXt-LSTM-T with ConvNeXt's own block (the paper's
+# stem and BiLSTM2D kept).
+_base_ = ['./convnext-lstm-tiny.py']
+
+model = dict(backbone=dict(block_cfg=dict(type='ConvNeXtBlock')))
