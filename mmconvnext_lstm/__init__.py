@@ -35,6 +35,8 @@ for _name, (_found, _low, _high) in _REQUIREMENTS.items():
             f'e.g. `pip install "{_name}>={_low},<{_high}"` (mmcv-lite '
             'provides mmcv on machines without a CUDA build toolchain).')
 
+from .datasets import *  # noqa: E402,F401,F403
+from .engine import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
 from .utils import allow_mmengine_checkpoints  # noqa: E402
 

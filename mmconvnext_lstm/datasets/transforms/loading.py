@@ -1,0 +1,31 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+from mmcv.transforms import LoadImageFromFile
+from mmpretrain.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class CheckedLoadImageFromFile(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` whose decoding errors name the file.
+
+    mmcv names the file when the decoder returns nothing, but passes the
+    decoder's own error on unchanged for an empty file (OpenCV's
+    ``!buf.empty()`` assertion) and for Pillow's errors, which leaves a
+    corrupt image in a dataset of thousands without a name. Same arguments
+    as ``LoadImageFromFile``; with ``ignore_empty=True`` unreadable images
+    are still skipped.
+
+    Raises:
+        OSError: The image cannot be decoded; the message gives its path.
+    """
+
+    def transform(self, results: dict) -> dict:
+        try:
+            return super().transform(results)
+        except FileNotFoundError:
+            raise  # already names the missing file
+        except Exception as error:
+            raise OSError(
+                f'Cannot decode image {results["img_path"]}: the file is '
+                'empty, truncated or not an image '
+                f'({type(error).__name__}: {error}). Replace it with a valid '
+                'image or remove it from the dataset.') from error
