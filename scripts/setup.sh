@@ -22,5 +22,16 @@ python -m pip install -q --disable-pip-version-check -U pip
 python -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/pinned.txt"
 echo "[setup] installing mmconvnext_lstm (editable)"
 python -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps -e "$ROOT"
+# mim (search, list, train, test) reads site-packages/mmconvnext_lstm/.mim,
+# where a PEP 660 editable install leaves nothing: link the package there
+# (imports then find the same files through the link).
+python - "$ROOT/mmconvnext_lstm" <<'PY'
+import os, os.path as osp, sys, sysconfig
+link = osp.join(sysconfig.get_paths()['purelib'], 'mmconvnext_lstm')
+if osp.islink(link) or not osp.exists(link):
+    if osp.islink(link):
+        os.remove(link)
+    os.symlink(sys.argv[1], link)
+PY
 python -m pip check
 python -c "import mmconvnext_lstm, torch; print(f'[setup] ok: mmconvnext_lstm {mmconvnext_lstm.__version__}, torch {torch.__version__}')"
