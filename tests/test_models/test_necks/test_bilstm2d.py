@@ -1,0 +1,101 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import pytest
+import torch
+from mmpretrain.models.backbones import ConvNeXt
+from mmpretrain.registry import MODELS
+
+from mmconvnext_lstm.models import BiLSTM2D
+
+
+def test_registered():
+    assert MODELS.get('BiLSTM2D') is BiLSTM2D
+
+
+def test_papers_parameter_count():
+    """Two BiLSTMs 512 -> 128 and the 4D -> C Linear are the paper's 1.58 M
+    (Model B minus ConvNeXt-T/512)."""
+    neck = BiLSTM2D(512)
+    assert neck.hidden_channels == 128
+    lstm = 2 * 2 * (4 * 128 * (512 + 128) + 2 * 4 * 128)
+    fc = 4 * 128 * 512 + 512
+    mixing = [neck.lstm_v, neck.lstm_h, neck.fc]
+    assert sum(p.numel() for m in mixing
+               for p in m.parameters()) == lstm + fc == 1577472
+
+
+@pytest.mark.parametrize('size', [1, 2, 7])
+@pytest.mark.parametrize('union', ['cat', 'add'])
+@pytest.mark.parametrize('pooling', ['avg', 'max', None])
+def test_output_shapes(size, union, pooling):
+    neck = BiLSTM2D(16, hidden_channels=6, union=union, pooling=pooling)
+    x = torch.randn(2, 16, size, size + 1)
+    out = neck((x.clone(), x))  # a backbone's tuple: the last map is used
+    assert isinstance(out, tuple) and len(out) == 1
+    if pooling is None:
+        assert out[0].shape == x.shape
+    else:
+        assert out[0].shape == (2, 16)
+    assert neck.fc.in_features == (24 if union == 'cat' else 12)
+
+
+def test_vertical_lstm_runs_down_columns_horizontal_along_rows():
+    """Transposing the map and swapping the two LSTMs' roles must give the
+    transposed result; with the same LSTM in both roles it would not tell
+    rows from columns."""
+    torch.manual_seed(0)
+    neck = BiLSTM2D(8, union='add', pooling=None, norm_cfg=None).eval()
+    swapped = BiLSTM2D(8, union='add', pooling=None, norm_cfg=None).eval()
+    swapped.lstm_v.load_state_dict(neck.lstm_h.state_dict())
+    swapped.lstm_h.load_state_dict(neck.lstm_v.state_dict())
+    swapped.fc.load_state_dict(neck.fc.state_dict())
+    x = torch.randn(2, 8, 3, 5)
+    out = neck(x)[0]
+    assert torch.allclose(
+        swapped(x.transpose(2, 3))[0].transpose(2, 3), out, atol=1e-6)
+    assert not torch.allclose(
+        neck(x.transpose(2, 3))[0].transpose(2, 3), out, atol=1e-3)
+
+
+def test_residual_and_no_residual():
+    torch.manual_seed(0)
+    neck = BiLSTM2D(8, pooling=None, norm_cfg=None).eval()
+    plain = BiLSTM2D(8, pooling=None, norm_cfg=None, residual=False).eval()
+    plain.load_state_dict(neck.state_dict())
+    x = torch.randn(1, 8, 2, 2)
+    assert torch.allclose(neck(x)[0], plain(x)[0] + x, atol=1e-6)
+
+
+def test_in_channels_mismatch_says_both_numbers():
+    neck = BiLSTM2D(512)
+    with pytest.raises(
+            ValueError,
+            match=r'built with in_channels=512 but the backbone gives 768 '
+            r"channels; set the neck's in_channels to 768"):
+        neck(torch.randn(1, 768, 2, 2))
+
+
+def test_pooled_input_is_refused():
+    with pytest.raises(ValueError, match='gap_before_final_norm=False'):
+        BiLSTM2D(32)((torch.randn(2, 32), ))
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(union='mul'), r"union must be one of \('cat', 'add'\)"),
+    (dict(pooling='sum'), r"pooling must be one of \('avg', 'max', None\)"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        BiLSTM2D(32, **kwargs)
+
+
+def test_on_mmpretrains_convnext():
+    """Model B: the neck on mmpretrain's own ConvNeXt, gradients included."""
+    backbone = ConvNeXt(
+        arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 24, 32]),
+        gap_before_final_norm=False)
+    neck = BiLSTM2D(32)
+    feats = neck(backbone(torch.randn(2, 3, 64, 64)))
+    assert feats[0].shape == (2, 32)
+    feats[0].sum().backward()
+    assert all(p.grad is not None for p in neck.parameters())
+    assert backbone.stages[3][0].depthwise_conv.weight.grad is not None
