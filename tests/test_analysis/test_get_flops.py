@@ -1,0 +1,40 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import os.path as osp
+import re
+import runpy
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
+
+
+def run_tool(monkeypatch, *args):
+    monkeypatch.setattr(sys, 'argv', [TOOL, *args])
+    runpy.run_path(TOOL, run_name='__main__')
+
+
+def test_prints_params_and_macs(monkeypatch, capsys):
+    config = osp.join(REPO, 'configs', '_base_', 'models',
+                      'convnext-lstm-tiny.py')
+    run_tool(monkeypatch, config, '--shape', '32')
+    out = capsys.readouterr().out
+    assert 'Input shape: (3, 32, 32)' in out
+    assert 'Params: 13.541 M (13540746)' in out
+    lstm_macs = 2 * 2 * 4 * 128 * 640
+    assert f'LSTM MACs: 0.001 G ({lstm_macs})' in out
+    with_lstm = int(re.search(r'MACs with the LSTM: .* \((\d+)\)', out)[1])
+    without = int(re.search(r'MACs without the LSTM: .* \((\d+)\)', out)[1])
+    assert with_lstm - without == lstm_macs
+
+
+@pytest.mark.parametrize('args, message', [
+    ((), 'give a CONFIG, or --paper'),
+    (('x.py', '--shape', '1', '2', '3'), '--shape takes 1 or 2 sizes'),
+])
+def test_bad_arguments(monkeypatch, capsys, args, message):
+    with pytest.raises(SystemExit) as error:
+        run_tool(monkeypatch, *args)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
