@@ -11,8 +11,8 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
     decoder's own error on unchanged for an empty file (OpenCV's
     ``!buf.empty()`` assertion) and for Pillow's errors, which leaves a
     corrupt image in a dataset of thousands without a name. Same arguments
-    as ``LoadImageFromFile``; with ``ignore_empty=True`` unreadable images
-    are still skipped.
+    as ``LoadImageFromFile``; ``ignore_empty=True`` skips (returns None for)
+    images that cannot be decoded too, not only files that cannot be read.
 
     Raises:
         OSError: The image cannot be decoded; the message gives its path.
@@ -24,6 +24,8 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
         except FileNotFoundError:
             raise  # already names the missing file
         except Exception as error:
+            if self.ignore_empty:
+                return None
             raise OSError(
                 f'Cannot decode image {results["img_path"]}: the file is '
                 'empty, truncated or not an image '
