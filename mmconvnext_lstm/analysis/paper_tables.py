@@ -171,7 +171,7 @@ def _format_table(header: Sequence[str], lines: List[Sequence[str]]) -> str:
 
 
 def _deviation(difference: float, paper: float) -> str:
-    return f'{difference:+.3f} ({100 * difference / paper:+.1f}%)'
+    return f'{difference:+.4f} ({100 * difference / paper:+.1f}%)'
 
 
 def format_comparison(results: List[dict]) -> str:

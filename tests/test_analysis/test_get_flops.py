@@ -38,3 +38,15 @@ def test_bad_arguments(monkeypatch, capsys, args, message):
         run_tool(monkeypatch, *args)
     assert error.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_cfg_options(monkeypatch, capsys):
+    config = osp.join(REPO, 'configs', '_base_', 'models',
+                      'convnext-lstm-tiny.py')
+    run_tool(monkeypatch, config, '--shape', '32', '48', '--cfg-options',
+             'model.backbone.block_cfg.pointwise_depth=2')
+    out = capsys.readouterr().out
+    assert 'Input shape: (3, 32, 48)' in out
+    # Design B: each block's pointwise branch gains C/2 biases.
+    extra = 3 * 32 + 3 * 64 + 9 * 160 + 3 * 256
+    assert f'({13540746 + extra})' in out

@@ -1,10 +1,13 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Print a model config's parameters and MACs, with and without the LSTM.
 
-    python tools/analysis_tools/get_flops.py CONFIG [--shape 224]
+    python tools/analysis_tools/get_flops.py CONFIG [--shape 224] \
+        [--cfg-options KEY=VALUE ...]
     python tools/analysis_tools/get_flops.py --paper
 """
 import argparse
+
+from mmengine.config import Config, DictAction
 
 from mmconvnext_lstm.analysis import (build_model, compare_with_paper,
                                       format_comparison, format_complexity,
@@ -22,6 +25,12 @@ def parse_args():
         nargs='+',
         default=[224],
         help='input size: one side, or height and width (default: 224)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, e.g. '
+        '"model.backbone.block_cfg.pointwise_depth=2"')
     parser.add_argument(
         '--paper',
         action='store_true',
@@ -42,7 +51,10 @@ def main():
         return
     height, width = args.shape * 2 if len(args.shape) == 1 else args.shape
     input_shape = (3, height, width)
-    result = model_complexity(build_model(args.config), input_shape)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    result = model_complexity(build_model(cfg), input_shape)
     print(format_complexity(result, input_shape))
 
 
