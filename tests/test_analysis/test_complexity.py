@@ -2,7 +2,6 @@
 import os.path as osp
 
 import pytest
-import torch
 import torch.nn as nn
 
 from mmconvnext_lstm.analysis import (PAPER_ROWS, build_model,
