@@ -16,6 +16,7 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
 from mmengine.config import Config
 from mmpretrain.models import BaseClassifier
+from mmpretrain.registry import MODELS
 
 
 def lstm_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
@@ -76,11 +77,6 @@ def build_model(config: Union[str, Config, dict]) -> nn.Module:
     Returns:
         nn.Module: The model built through ``mmpretrain.registry.MODELS``.
     """
-    # Imported here so that loading this module does not register the
-    # package's modules as a side effect of ``import ..analysis``.
-    from mmpretrain.registry import MODELS
-
-    import mmconvnext_lstm  # noqa: F401  registers our modules
     if isinstance(config, str):
         config = Config.fromfile(config)
     model_cfg = config['model'] if 'model' in config else config

@@ -14,6 +14,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from ..models import MultiScaleConvNeXtBlock
 from .complexity import build_model, model_complexity
 
 # A row without the New Block must reproduce the paper within these.
@@ -94,10 +95,9 @@ PAPER_ROWS: Tuple[PaperRow, ...] = (
 
 def model_config_dir() -> str:
     """The installed package's ``configs/_base_/models`` folder."""
-    import mmconvnext_lstm
     path = osp.join(
-        osp.dirname(mmconvnext_lstm.__file__), '.mim', 'configs', '_base_',
-        'models')
+        osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs',
+        '_base_', 'models')
     if not osp.isdir(path):
         raise FileNotFoundError(
             f'{path} is missing: install the package with `pip install -e .` '
@@ -106,7 +106,6 @@ def model_config_dir() -> str:
 
 
 def _uses_new_block(model) -> bool:
-    from mmconvnext_lstm.models import MultiScaleConvNeXtBlock
     return any(
         isinstance(m, MultiScaleConvNeXtBlock) for m in model.modules())
 
