@@ -191,7 +191,10 @@ class MultiScaleConvNeXtBlock(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
 
         def _inner_forward(x):
-            shortcut = x
+            # In channels-last memory the NHWC permutes below are free views
+            # and the depthwise conv's backward avoids oneDNN's slow NCHW
+            # path on the CPU; the block's output stays channels-last.
+            shortcut = x = x.contiguous(memory_format=torch.channels_last)
             t = self.depthwise_conv(x).permute(0, 2, 3, 1)
             t = self.norm(t, data_format='channel_last')
             y = self.act(torch.cat(self._branches(t), dim=-1))
