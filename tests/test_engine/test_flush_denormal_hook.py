@@ -5,6 +5,8 @@ import pytest
 import torch
 from mmpretrain.registry import HOOKS
 
+import mmconvnext_lstm  # noqa: F401  registers the hook
+
 # Half of float32's smallest normal number: a denormal.
 DENORMAL = 0.5 * torch.finfo(torch.float32).tiny
 
