@@ -3,6 +3,7 @@
 # machine without GPU they share the CPU, with the gloo backend).
 #   bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [tools/test.py options]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT as for dist_train.sh.
+# PYTHON picks the interpreter (default: `python` on PATH).
 set -euo pipefail
 if [ $# -lt 3 ]; then
   echo "usage: $0 CONFIG CHECKPOINT NUM_PROCS [tools/test.py options]" >&2
@@ -18,7 +19,7 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 TOOLS="$(cd "$(dirname "$0")" && pwd)"
 
 PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
-python -m torch.distributed.run \
+"${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \
