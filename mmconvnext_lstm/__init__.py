@@ -44,7 +44,7 @@ allow_mmengine_checkpoints()
 
 # Lets mmpretrain.list_models / get_model / the inferencers find our models
 # by name (a checkout without model-index.yml yet has none to register).
-from .apis.model_hub import find_model_index, register_model_index  # noqa: E402,E501
+from .apis import find_model_index, register_model_index  # noqa: E402
 
 if find_model_index() is not None:
     register_model_index()
