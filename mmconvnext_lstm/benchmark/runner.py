@@ -369,7 +369,7 @@ def _case_results(cases: List[_Case], matmul_flops: List[float],
                 flops_per_image * i / m
                 for i, m in zip(images, matmul_flops)
             ])
-            ref = by_key.get(case.key(model=reference))
+            ref = by_key.get(case.key(model=reference)) if reference else None
             if ref is not None:
                 result['speedup'] = _summary([
                     r / s for s, r in zip(case.seconds, ref.seconds)

@@ -14,7 +14,8 @@ import os.path as osp
 
 import torch
 
-from mmconvnext_lstm.benchmark import (DEFAULT_REFERENCE, MODES,
+from mmconvnext_lstm.benchmark import (DEFAULT_REFERENCE, DEFAULT_TOLERANCE,
+                                       MODES, amp_output_error,
                                        default_model_configs, dump_json,
                                        format_markdown, run_benchmark)
 
@@ -88,6 +89,19 @@ def parse_args():
         '--compile',
         action='store_true',
         help='torch.compile the backbones and necks')
+    parser.add_argument(
+        '--check-amp',
+        action='store_true',
+        help='instead of timing, compare each model\'s logits under '
+        'bfloat16 autocast (channels-last if --channels-last) with fp32 ones '
+        'at the first shape; exits with 1 if any relative error exceeds '
+        '--tolerance')
+    parser.add_argument(
+        '--tolerance',
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help='largest relative error --check-amp accepts (default: '
+        f'{DEFAULT_TOLERANCE})')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iters', type=int, default=1)
     parser.add_argument('--reps', type=int, default=5)
@@ -106,11 +120,31 @@ def parse_args():
     return parser.parse_args()
 
 
+def check_amp(models, args):
+    size, batch = args.shapes[0]
+    failed = []
+    for name, config in models.items():
+        error = amp_output_error(config, args.device, size, batch,
+                                 args.channels_last)
+        print(f'{name}: bfloat16 autocast vs fp32 logits at {size} px, '
+              f'batch {batch}: ' + ', '.join(f'{k} {v:.4g}'
+                                             for k, v in error.items()))
+        if not error['relative_error'] <= args.tolerance:
+            failed.append(name)
+    if failed:
+        print(f'FAILED: {failed} exceed relative error {args.tolerance}')
+        return 1
+    print(f'PASSED: all within relative error {args.tolerance}')
+    return 0
+
+
 def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     models = dict(args.models) if args.models else default_model_configs()
+    if args.check_amp:
+        return check_amp(models, args)
     reference = args.reference
     if reference is None and DEFAULT_REFERENCE in models:
         reference = DEFAULT_REFERENCE
@@ -137,4 +171,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    raise SystemExit(main())
