@@ -131,15 +131,14 @@ def grad_cam(model: BaseModel,
                          f'batch of {inputs.shape[0]}.')
     stage = stage % len(stages)
     saved = {}
-
-    def keep_output(module, args, output):
-        saved['activation'] = output
-        output.register_hook(lambda grad: saved.__setitem__('grad', grad))
-
-    hook = stages[stage].register_forward_hook(keep_output)
+    hook = stages[stage].register_forward_hook(
+        lambda module, args, output: saved.__setitem__('activation', output))
     try:
         with torch.enable_grad():
-            logits = model(inputs.requires_grad_(True), mode='tensor')
+            # A graph from the input keeps the stage output differentiable
+            # even when the model's parameters are frozen.
+            logits = model(
+                inputs.detach().clone().requires_grad_(True), mode='tensor')
             probs = logits.detach().softmax(-1)[0]
             if class_index is None:
                 class_index = int(probs.argmax())
@@ -147,12 +146,12 @@ def grad_cam(model: BaseModel,
                 raise ValueError(
                     f'class_index {class_index} is out of range for a model '
                     f'with {logits.shape[-1]} classes.')
-            model.zero_grad()
-            logits[0, class_index].backward()
+            (grad, ) = torch.autograd.grad(logits[0, class_index],
+                                           saved['activation'])
     finally:
         hook.remove()
     activation = saved['activation'].detach()
-    weights = saved['grad'].mean(dim=(2, 3), keepdim=True)
+    weights = grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * activation).sum(1, keepdim=True))
     cam = F.interpolate(
         cam, size=inputs.shape[-2:], mode='bilinear', align_corners=False)
