@@ -55,7 +55,10 @@ def test_grad_cam(model):
     assert result.cam.shape == (32, 32)
     assert result.cam.min() >= 0 and result.cam.max() <= 1
     assert result.class_index == 3 and result.stage == 1
-    probs = model(inputs, mode='tensor').softmax(-1)[0]
+    # The caller's tensor is left as it was.
+    assert not inputs.requires_grad
+    with torch.no_grad():
+        probs = model(inputs, mode='tensor').softmax(-1)[0]
     assert result.score == pytest.approx(float(probs[3]), rel=1e-4)
     assert grad_cam(model, inputs, stage=-1).class_index == int(probs.argmax())
     with pytest.raises(ValueError, match='4 stages'):
