@@ -34,8 +34,8 @@ def image_of(dataset_cfg) -> dict:
     size = 64 if dataset_cfg.type == 'TinyImageNet' else 32
     img = np.random.default_rng(0).integers(
         0, 256, (size, size, 3), dtype=np.uint8)
-    return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
-                gt_label=1)
+    return dict(
+        img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2], gt_label=1)
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -66,14 +66,13 @@ def test_config_names_are_unique():
 def test_tiny_imagenet_recipe_is_table_3():
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, 'convnext_lstm_tiny.py'))
     assert cfg.optim_wrapper.optimizer == dict(
-        type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8,
-        betas=(0.9, 0.999))
+        type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999))
     assert cfg.train_dataloader.batch_size * 8 == 256
     assert cfg.auto_scale_lr.base_batch_size == 256
     assert cfg.train_cfg.max_epochs == 300
     warmup, cosine = cfg.param_scheduler
-    assert (warmup.type, warmup.end, warmup.convert_to_iter_based) == (
-        'LinearLR', 20, True)
+    assert (warmup.type, warmup.end,
+            warmup.convert_to_iter_based) == ('LinearLR', 20, True)
     assert (cosine.type, cosine.begin) == ('CosineAnnealingLR', 20)
     steps = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
     assert cfg.train_dataloader.dataset.pipeline[0].type == \
@@ -117,9 +116,8 @@ def test_cifar_sgd_recipe_is_table_3(name, dataset, classes):
     assert cfg.train_cfg.max_epochs == 200
     assert cfg.train_dataloader.batch_size == 128
     # Trained at 32x32 (no resize), RandomCrop 32 pad 4, flip, nothing else.
-    assert [t.type for t in cfg.train_dataloader.dataset.pipeline] == [
-        'RandomCrop', 'RandomFlip', 'PackInputs'
-    ]
+    assert [t.type for t in cfg.train_dataloader.dataset.pipeline
+            ] == ['RandomCrop', 'RandomFlip', 'PackInputs']
     assert cfg.train_dataloader.dataset.pipeline[0].padding == 4
     assert cfg.train_dataloader.dataset.type == dataset
     assert cfg.val_dataloader.dataset.split == 'test'
@@ -132,8 +130,8 @@ def test_cifar_adamw_recipe(dataset):
         osp.join(CONFIG_ROOT, 'convnext_lstm',
                  f'convnext-lstm-tiny_1xb128-adamw_{dataset}.py'))
     optimizer = cfg.optim_wrapper.optimizer
-    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == (
-        'AdamW', 1.25e-3, 0.05)
+    assert (optimizer.type, optimizer.lr,
+            optimizer.weight_decay) == ('AdamW', 1.25e-3, 0.05)
     assert cfg.train_cfg.max_epochs == 200
     assert cfg.auto_scale_lr.base_batch_size == 128
     sgd = Config.fromfile(
@@ -156,7 +154,7 @@ def test_metafiles_list_every_recipe():
                 listed.append(osp.relpath(model['Config'], 'configs'))
     recipes = [
         name for name in CONFIGS
-        if osp.dirname(name) in ('convnext_lstm', 'convnext_baseline')
-        and 'demo' not in name
+        if osp.dirname(name) in ('convnext_lstm',
+                                 'convnext_baseline') and 'demo' not in name
     ]
     assert sorted(listed) == recipes

@@ -14,8 +14,7 @@ from mmconvnext_lstm.apis import UsageError, merge_test_args, test
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Test (and evaluate) a model')
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(

@@ -72,9 +72,10 @@ def check_checkpoint(filename: str, model: Optional[nn.Module] = None) -> None:
     model_keys = set(model.state_dict())
     checkpoint_keys = _strip_prefix(state_dict)
     if not model_keys & checkpoint_keys:
+        shown = sorted(checkpoint_keys)[:_NUM_KEYS_SHOWN]
+        expected = sorted(model_keys)[:_NUM_KEYS_SHOWN]
         raise CheckpointError(
             f'{filename} holds none of the parameters of the configured '
-            f'model (checkpoint keys: {sorted(checkpoint_keys)[:_NUM_KEYS_SHOWN]}'
-            f'...; model keys: {sorted(model_keys)[:_NUM_KEYS_SHOWN]}...). '
+            f'model (checkpoint keys: {shown}...; model keys: {expected}...). '
             'It was trained with another model: use the config the '
             'checkpoint was trained with.')

@@ -51,8 +51,9 @@ def _merge_cfg_options(cfg: Config, args: Namespace) -> None:
         cfg.merge_from_dict(args.cfg_options)
         # Config.fromfile imports a file's `custom_imports`; ones given on
         # the command line must be imported here to register their modules.
-        if any(key.split('.')[0] == 'custom_imports'
-               for key in args.cfg_options):
+        if any(
+                key.split('.')[0] == 'custom_imports'
+                for key in args.cfg_options):
             import_modules_from_strings(**cfg.custom_imports)
     # torch refuses persistent workers without workers, e.g. after
     # `--cfg-options train_dataloader.num_workers=0`.

@@ -27,10 +27,10 @@ class TinyImageNet(BaseDataset):
 
         tiny-imagenet-200
         ├── wnids.txt              the 200 class ids, in label order
-        ├── words.txt              "<wnid>\\t<names>" for every WordNet id
+        ├── words.txt              "<wnid>\\t<names>" for all WordNet ids
         ├── train/<wnid>/images/<wnid>_<i>.JPEG
         ├── val/images/val_<i>.JPEG
-        ├── val/val_annotations.txt   "<file>\\t<wnid>\\t<x0>\\t<y0>\\t<x1>\\t<y1>"
+        ├── val/val_annotations.txt   "<file>\\t<wnid>\\t<box x0 y0 x1 y1>"
         └── test/images/test_<i>.JPEG  (no labels)
 
     Labels follow ``wnids.txt``; class names come from ``words.txt``. Papers
@@ -108,8 +108,8 @@ class TinyImageNet(BaseDataset):
         data_list = []
         for label, wnid in enumerate(wnids):
             folder = self._path('train', wnid, 'images')
-            self._require(folder, f'the training images of class {wnid}',
-                          isdir=True)
+            self._require(
+                folder, f'the training images of class {wnid}', isdir=True)
             images = self._list_images(folder)
             if not images:
                 raise FileNotFoundError(
@@ -144,8 +144,9 @@ class TinyImageNet(BaseDataset):
                     img_path,
                     f'the image on line {line_number} of {annotations},')
                 data_list.append(
-                    dict(img_path=img_path,
-                         gt_label=label_of[fields[1].strip()]))
+                    dict(
+                        img_path=img_path,
+                        gt_label=label_of[fields[1].strip()]))
         return data_list
 
     def _load_test(self) -> List[dict]:

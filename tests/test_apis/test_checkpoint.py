@@ -37,8 +37,10 @@ def test_good_checkpoint_passes(checkpoint):
 
 def test_ddp_prefixed_keys_match(tmp_path):
     path = str(tmp_path / 'ddp.pth')
-    torch.save({f'module.{k}': v
-                for k, v in TwoLayers().state_dict().items()}, path)
+    torch.save({
+        f'module.{k}': v
+        for k, v in TwoLayers().state_dict().items()
+    }, path)
     check_checkpoint(path, TwoLayers())
 
 
@@ -51,9 +53,10 @@ def test_truncated_checkpoint(checkpoint, tmp_path):
     truncated = tmp_path / 'truncated.pth'
     with open(checkpoint, 'rb') as f:
         truncated.write_bytes(f.read()[:200])
-    with pytest.raises(CheckpointError,
-                       match=f'Cannot read checkpoint {truncated}: it is '
-                       'truncated'):
+    with pytest.raises(
+            CheckpointError,
+            match=f'Cannot read checkpoint {truncated}: it is '
+            'truncated'):
         check_checkpoint(str(truncated))
 
 

@@ -11,8 +11,7 @@ needs_cpu_only = pytest.mark.skipif(
 
 
 def runtime_config(**kwargs):
-    return Config(
-        dict(env_cfg=dict(dist_cfg=dict(backend='nccl')), **kwargs))
+    return Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl')), **kwargs))
 
 
 def test_single_process_is_unchanged():

@@ -64,8 +64,8 @@ def test_recipe_pipeline_reads_it(root):
     from mmengine.config import Config
     cfg = Config.fromfile(
         osp.join(
-            osp.dirname(__file__), '..', '..', 'configs', '_base_',
-            'datasets', 'tiny-imagenet_bs32_224.py'))
+            osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets',
+            'tiny-imagenet_bs32_224.py'))
     train = cfg.train_dataloader.dataset
     train.pipeline[1].scale = 24
     dataset = TinyImageNet(root, split='train', pipeline=train.pipeline)

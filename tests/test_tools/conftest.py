@@ -53,15 +53,14 @@ def run(cmd, cwd, check=True, **kwargs):
     env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
     env['PYTHONPATH'] = HERE + os.pathsep + env.get('PYTHONPATH', '')
     env.update(kwargs.pop('env', {}))
-    result = subprocess.run(
-        [str(c) for c in cmd],
-        cwd=str(cwd),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=TIMEOUT,
-        **kwargs)
+    result = subprocess.run([str(c) for c in cmd],
+                            cwd=str(cwd),
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True,
+                            timeout=TIMEOUT,
+                            **kwargs)
     if check and result.returncode != 0:
         pytest.fail(f'{" ".join(map(str, cmd))} exited with '
                     f'{result.returncode}:\n{result.stdout[-6000:]}')

@@ -34,7 +34,10 @@ class PauseAtIteration(Hook):
         self.batch_idx = batch_idx
         self.marker = marker
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if runner.epoch == self.epoch and batch_idx == self.batch_idx:
             # runner.iter counts this iteration only after the hooks.

@@ -8,8 +8,7 @@ from conftest import run
 
 
 @needs_cpu_only
-def test_dist_train_two_processes_on_cpu(user_experiment, repo_root,
-                                         tmp_path):
+def test_dist_train_two_processes_on_cpu(user_experiment, repo_root, tmp_path):
     work_dir = tmp_path / 'work'
     out = run([
         'bash',

@@ -46,17 +46,20 @@ def test_tiny_imagenet_recipe_end_to_end(repo_root, tmp_path):
     work_dir = tmp_path / 'work'
     options = shrink(data_root)
 
-    out = run([sys.executable, osp.join(repo_root, 'tools', 'train.py'),
-               config, '--work-dir', work_dir, '--cfg-options',
-               'train_cfg.max_epochs=2', *options], cwd=tmp_path).stdout
+    out = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'train.py'), config, '--work-dir',
+        work_dir, '--cfg-options', 'train_cfg.max_epochs=2', *options
+    ],
+              cwd=tmp_path).stdout
     # The run used the recipe as the paper states it, apart from what was
     # shrunk (the dumped config is what the runner ran).
     cfg = Config.fromfile(work_dir / 'convnext_lstm_tiny.py')
     assert cfg.optim_wrapper.optimizer == dict(
-        type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8,
-        betas=(0.9, 0.999))
+        type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999))
     assert cfg.data_preprocessor.batch_augments.augments == [
-        dict(type='Mixup', alpha=0.2)]
+        dict(type='Mixup', alpha=0.2)
+    ]
     assert cfg.model.head.loss.label_smooth_val == 0.1
     assert cfg.train_dataloader.dataset.pipeline[3].magnitude_level == 9
     assert cfg.randomness.seed == 3407
@@ -68,31 +71,41 @@ def test_tiny_imagenet_recipe_end_to_end(repo_root, tmp_path):
 
     # Our test tool, then mmpretrain's own (through mim) on our config.
     metrics = tmp_path / 'ours.json'
-    run([sys.executable, osp.join(repo_root, 'tools', 'test.py'), config,
-         checkpoint, '--work-dir', work_dir, '--out', metrics, '--out-item',
-         'metrics', '--cfg-options', *options], cwd=tmp_path)
+    run([
+        sys.executable,
+        osp.join(repo_root, 'tools',
+                 'test.py'), config, checkpoint, '--work-dir', work_dir,
+        '--out', metrics, '--out-item', 'metrics', '--cfg-options', *options
+    ],
+        cwd=tmp_path)
     ours = json.loads(metrics.read_text())
     assert set(ours) == {'accuracy/top1', 'accuracy/top5'}
     metrics = tmp_path / 'mmpretrain.json'
-    out = run([osp.join(BIN, 'mim'), 'test', 'mmpretrain', config,
-               '--checkpoint', checkpoint, '--work-dir', work_dir, '--out',
-               metrics, '--out-item', 'metrics', '--cfg-options', *options],
+    out = run([
+        osp.join(BIN, 'mim'), 'test', 'mmpretrain', config, '--checkpoint',
+        checkpoint, '--work-dir', work_dir, '--out', metrics, '--out-item',
+        'metrics', '--cfg-options', *options
+    ],
               cwd=tmp_path).stdout
     assert 'mmpretrain/.mim/tools/test.py' in out
     assert json.loads(metrics.read_text()) == ours
 
     # mim with our package: the config by name; resume to a third epoch.
-    out = run([osp.join(BIN, 'mim'), 'train', 'mmconvnext_lstm',
-               'convnext_lstm_tiny.py', '--work-dir', work_dir, '--resume',
-               '--cfg-options', 'train_cfg.max_epochs=3', *options],
+    out = run([
+        osp.join(BIN, 'mim'), 'train', 'mmconvnext_lstm',
+        'convnext_lstm_tiny.py', '--work-dir', work_dir, '--resume',
+        '--cfg-options', 'train_cfg.max_epochs=3', *options
+    ],
               cwd=tmp_path).stdout
     assert f'resumed epoch: 2, iter: {2 * TRAIN_IMAGES // 3}' in out
     checkpoint = work_dir / 'epoch_3.pth'
     meta = checkpoint_meta(checkpoint)
     assert (meta['epoch'], meta['iter']) == (3, 3 * TRAIN_IMAGES // 3)
-    out = run([osp.join(BIN, 'mim'), 'test', 'mmconvnext_lstm',
-               'convnext_lstm_tiny.py', '--checkpoint', checkpoint,
-               '--work-dir', work_dir, '--cfg-options', *options],
+    out = run([
+        osp.join(BIN, 'mim'), 'test', 'mmconvnext_lstm',
+        'convnext_lstm_tiny.py', '--checkpoint', checkpoint, '--work-dir',
+        work_dir, '--cfg-options', *options
+    ],
               cwd=tmp_path).stdout
     assert 'mmconvnext_lstm/.mim/tools/test.py' in out
     assert 'accuracy/top1' in out

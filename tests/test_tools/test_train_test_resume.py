@@ -35,16 +35,22 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
     marker = tmp_path / 'paused'
     # The same experiment, stopped after the 4th iteration of epoch 2.
     paused = user_experiment.parent / 'my_exp_paused.py'
-    paused.write_text(
-        "_base_ = ['./my_exp.py']\n"
-        'custom_hooks = [dict(type="PauseAtIteration", epoch=1, '
-        f'batch_idx=3, marker="{marker}")]\n')
+    paused.write_text("_base_ = ['./my_exp.py']\n"
+                      'custom_hooks = [dict(type="PauseAtIteration", epoch=1, '
+                      f'batch_idx=3, marker="{marker}")]\n')
     env = dict(os.environ, PYTHONPATH=HERE)
-    process = subprocess.Popen(
-        [sys.executable, osp.join(repo_root, 'tools', 'train.py'),
-         str(paused), '--work-dir', str(work_dir)],
-        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'train.py'),
+        str(paused), '--work-dir',
+        str(work_dir)
+    ],
+                               cwd=str(tmp_path),
+                               env=env,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT,
+                               text=True,
+                               start_new_session=True)
     try:
         wait_for(marker, process)
         assert marker.read_text() == f'1 {ITERS_PER_EPOCH + 4}'
@@ -58,8 +64,11 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
 
     # --resume without a path continues from the work dir's last checkpoint:
     # epoch 2 restarts at its first iteration, the counters go on.
-    out = run([sys.executable, osp.join(repo_root, 'tools', 'train.py'),
-               user_experiment, '--work-dir', work_dir, '--resume'],
+    out = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'train.py'), user_experiment,
+        '--work-dir', work_dir, '--resume'
+    ],
               cwd=tmp_path).stdout
     assert f'resumed epoch: 1, iter: {ITERS_PER_EPOCH}' in out
     assert re.search(rf'Epoch\(train\) +\[2\]\[1/{ITERS_PER_EPOCH}\]', out)
@@ -72,18 +81,24 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
     assert f'python tools/test.py {user_experiment} {last}' in out
 
     metrics = tmp_path / 'metrics.json'
-    out = run([sys.executable, osp.join(repo_root, 'tools', 'test.py'),
-               user_experiment, last, '--work-dir', work_dir, '--out',
-               metrics, '--out-item', 'metrics'], cwd=tmp_path).stdout
+    out = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'test.py'), user_experiment, last,
+        '--work-dir', work_dir, '--out', metrics, '--out-item', 'metrics'
+    ],
+              cwd=tmp_path).stdout
     assert f'Load checkpoint from {last}' in out
     accuracy = json.loads(metrics.read_text())['accuracy/top1']
     assert 0 <= accuracy <= 100
 
     # load_from starts a new run (counters at 0) from the weights.
-    out = run([sys.executable, osp.join(repo_root, 'tools', 'train.py'),
-               user_experiment, '--work-dir', tmp_path / 'finetune',
-               '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1',
-               f'load_from={last}'], cwd=tmp_path).stdout
+    out = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'train.py'), user_experiment,
+        '--work-dir', tmp_path / 'finetune', '--no-validate', '--cfg-options',
+        'train_cfg.max_epochs=1', f'load_from={last}'
+    ],
+              cwd=tmp_path).stdout
     assert f'Load checkpoint from {last}' in out
     assert 'resumed epoch' not in out
     meta = checkpoint_meta(tmp_path / 'finetune' / 'epoch_1.pth')
@@ -93,8 +108,12 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
 @needs_cpu_only
 def test_amp_without_gpu_is_a_clear_error(user_experiment, repo_root,
                                           tmp_path):
-    result = run([sys.executable, osp.join(repo_root, 'tools', 'train.py'),
-                  user_experiment, '--amp'], cwd=tmp_path, check=False)
+    result = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'train.py'), user_experiment, '--amp'
+    ],
+                 cwd=tmp_path,
+                 check=False)
     assert result.returncode == 1
     assert 'error: --amp needs a GPU' in result.stdout
     assert 'Traceback' not in result.stdout
@@ -104,9 +123,13 @@ def test_truncated_checkpoint_is_a_clear_error(user_experiment, repo_root,
                                                tmp_path):
     truncated = tmp_path / 'epoch_9.pth'
     truncated.write_bytes(b'PK\x03\x04' + b'\0' * 100)
-    result = run([sys.executable, osp.join(repo_root, 'tools', 'test.py'),
-                  user_experiment, truncated, '--work-dir', tmp_path],
-                 cwd=tmp_path, check=False)
+    result = run([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'test.py'), user_experiment, truncated,
+        '--work-dir', tmp_path
+    ],
+                 cwd=tmp_path,
+                 check=False)
     assert result.returncode == 1
     assert f'error: Cannot read checkpoint {truncated}' in result.stdout
     assert 'Traceback' not in result.stdout
