@@ -32,7 +32,9 @@ def format_markdown(results: dict) -> str:
         f'{host["cpu"]}, {host["torch_threads"]} torch threads, load '
         f'average at the end {host["load_average"][0]:.2f}), Python '
         f'{meta["python"]}, PyTorch {meta["torch"]}'
-        f'{", " + settings if settings else ""}; {meta["warmup"]} warm-up '
+        f'{", " + settings if settings else ""}; '
+        f'{meta.get("optimizer", "adamw")} training steps; {meta["warmup"]} '
+        'warm-up '
         f'iterations, {meta["reps"]} repetitions of {meta["iters"]} '
         'iteration(s); median (min-max).',
         '',

@@ -4,7 +4,8 @@ side by side in one process.
 
 Every measurement ("case") is one model, one mode and one input shape:
 
-- ``train``: a training step, forward, loss, backward and an AdamW step, as
+- ``train``: a training step, forward, loss, backward and an optimizer
+  step (AdamW or SGD), as
   ``tools/train.py`` runs one (without the data pipeline);
 - ``infer``: a forward pass to the logits under ``torch.inference_mode``;
 - ``neck``: forward and backward of the model's neck alone, on the feature
@@ -42,6 +43,15 @@ DEFAULT_MODELS = {
     'ConvNeXt-T/512': 'convnext-tiny-512.py',
 }
 DEFAULT_REFERENCE = 'ConvNeXt-T'
+
+# The paper's two recipes: AdamW (Tiny ImageNet) and SGD (CIFAR).
+OPTIMIZERS = {
+    'adamw':
+    lambda params: torch.optim.AdamW(params, lr=1e-5, weight_decay=0.05),
+    'sgd':
+    lambda params: torch.optim.SGD(
+        params, lr=1e-5, momentum=0.9, weight_decay=1e-4),
+}
 
 
 def default_model_configs() -> Dict[str, str]:
@@ -96,7 +106,7 @@ class _ModelUnderTest:
     """A model with its optimizer and fixed random batches on a device."""
 
     def __init__(self, model: nn.Module, device: torch.device, amp: bool,
-                 channels_last: bool):
+                 channels_last: bool, optimizer: str):
         self.model = model.to(device)
         self.device = device
         self.amp = amp
@@ -106,7 +116,7 @@ class _ModelUnderTest:
             self.model.to(memory_format=torch.channels_last)
         # A small learning rate keeps the weights (and the speed of the
         # arithmetic) sane over many steps on random data.
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=1e-5)
+        self.optimizer = OPTIMIZERS[optimizer](self.model.parameters())
         self.num_classes = getattr(model.head, 'num_classes', 10)
         self._batches = {}
 
@@ -177,25 +187,36 @@ def has_lstm_neck(model: nn.Module) -> bool:
         isinstance(m, nn.LSTM) for m in neck.modules())
 
 
-def measure_matmul(device: torch.device, dtype: torch.dtype,
-                   size: int) -> Callable[[], float]:
-    """A timer of one ``size`` x ``size`` matrix product.
+def measure_matmul(device: torch.device,
+                   dtype: torch.dtype,
+                   size: int,
+                   seconds: float = 0.5) -> Callable[[], float]:
+    """A timer of ``size`` x ``size`` matrix products.
+
+    Args:
+        device (torch.device): Where to multiply.
+        dtype (torch.dtype): The matrices' dtype.
+        size (int): The matrices' side.
+        seconds (float): About how long one timing lasts: enough products
+            to average over short changes of the machine's load.
+            Defaults to 0.5.
 
     Returns:
-        Callable: Runs the product and returns its FLOP/s.
+        Callable: Runs the products and returns their FLOP/s.
     """
     a = torch.randn(size, size, device=device, dtype=dtype)
     b = torch.randn(size, size, device=device, dtype=dtype)
-    flops = 2 * size**3
+    repeats = 1
 
     def run() -> float:
         _synchronize(device)
         start = time.perf_counter()
-        torch.mm(a, b)
+        for _ in range(repeats):
+            torch.mm(a, b)
         _synchronize(device)
-        return flops / (time.perf_counter() - start)
+        return 2 * size**3 * repeats / (time.perf_counter() - start)
 
-    run()
+    repeats = max(1, int(seconds * run() / (2 * size**3)))
     return run
 
 
@@ -207,6 +228,7 @@ def run_benchmark(model_configs: Dict[str, object],
                   amp: bool = False,
                   channels_last: bool = False,
                   torch_compile: bool = False,
+                  optimizer: str = 'adamw',
                   warmup: int = 2,
                   iters: int = 1,
                   reps: int = 5,
@@ -233,6 +255,8 @@ def run_benchmark(model_configs: Dict[str, object],
             channels-last memory format. Defaults to False.
         torch_compile (bool): ``torch.compile`` the backbones and necks.
             Defaults to False.
+        optimizer (str): ``'adamw'`` or ``'sgd'``, with the paper's
+            momentum and weight decay. Defaults to 'adamw'.
         warmup (int): Untimed iterations of each case before timing.
             Defaults to 2.
         iters (int): Iterations per timed run. Defaults to 1.
@@ -257,6 +281,9 @@ def run_benchmark(model_configs: Dict[str, object],
                          f'the models {list(model_configs)}.')
     if min(warmup, iters, reps) < 0 or min(iters, reps) < 1:
         raise ValueError('iters and reps must be >= 1 and warmup >= 0.')
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f'Unknown optimizer {optimizer!r}; choose from '
+                         f'{sorted(OPTIMIZERS)}.')
     modes = list(modes)
     if 'neck' in modes and 'train' not in modes:
         modes.insert(0, 'train')
@@ -278,7 +305,8 @@ def run_benchmark(model_configs: Dict[str, object],
             size: model_complexity(model, (3, size, size))['macs']
             for size, _ in shapes
         }
-        runner = _ModelUnderTest(model, device, amp, channels_last)
+        runner = _ModelUnderTest(model, device, amp, channels_last,
+                                 optimizer)
         if torch_compile:
             model.backbone = torch.compile(model.backbone)
             if getattr(model, 'neck', None) is not None:
@@ -324,6 +352,7 @@ def run_benchmark(model_configs: Dict[str, object],
         amp='bfloat16' if amp else None,
         channels_last=channels_last,
         torch_compile=torch_compile,
+        optimizer=optimizer,
         warmup=warmup,
         iters=iters,
         reps=reps,

@@ -72,7 +72,7 @@ def parse_args():
         nargs='+',
         choices=MODES,
         default=['train', 'infer'],
-        help='train: forward+backward+AdamW step; infer: forward; neck: '
+        help='train: forward+backward+optimizer step; infer: forward; neck: '
         'the LSTM neck\'s forward+backward and its share of the training '
         'step (default: train infer)')
     parser.add_argument(
@@ -102,6 +102,11 @@ def parse_args():
         default=DEFAULT_TOLERANCE,
         help='largest relative error --check-amp accepts (default: '
         f'{DEFAULT_TOLERANCE})')
+    parser.add_argument(
+        '--optimizer',
+        choices=['adamw', 'sgd'],
+        default='adamw',
+        help='optimizer of the training step (default: adamw)')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iters', type=int, default=1)
     parser.add_argument('--reps', type=int, default=5)
@@ -157,6 +162,7 @@ def main():
         amp=args.amp,
         channels_last=args.channels_last,
         torch_compile=args.compile,
+        optimizer=args.optimizer,
         warmup=args.warmup,
         iters=args.iters,
         reps=args.reps,
