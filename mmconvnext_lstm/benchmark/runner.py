@@ -27,7 +27,7 @@ import statistics
 import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -227,7 +227,7 @@ def run_benchmark(model_configs: Dict[str, object],
                   device: str = 'cpu',
                   amp: bool = False,
                   channels_last: bool = False,
-                  torch_compile: bool = False,
+                  torch_compile: Union[bool, Sequence[str]] = False,
                   optimizer: str = 'adamw',
                   warmup: int = 2,
                   iters: int = 1,
@@ -253,8 +253,10 @@ def run_benchmark(model_configs: Dict[str, object],
             reference is then a bfloat16 product too. Defaults to False.
         channels_last (bool): Convert models and inputs to the
             channels-last memory format. Defaults to False.
-        torch_compile (bool): ``torch.compile`` the backbones and necks.
-            Defaults to False.
+        torch_compile (bool | Sequence[str]): ``torch.compile`` the
+            backbones and necks of all models (True) or of the models named.
+            Naming one config twice, once compiled, measures the effect of
+            compiling. Defaults to False.
         optimizer (str): ``'adamw'`` or ``'sgd'``, with the paper's
             momentum and weight decay. Defaults to 'adamw'.
         warmup (int): Untimed iterations of each case before timing.
@@ -281,6 +283,10 @@ def run_benchmark(model_configs: Dict[str, object],
                          f'the models {list(model_configs)}.')
     if min(warmup, iters, reps) < 0 or min(iters, reps) < 1:
         raise ValueError('iters and reps must be >= 1 and warmup >= 0.')
+    if not isinstance(torch_compile, bool) and not set(
+            torch_compile) <= set(model_configs):
+        raise ValueError(f'Cannot compile {sorted(torch_compile)}: not all '
+                         f'are among the models {list(model_configs)}.')
     if optimizer not in OPTIMIZERS:
         raise ValueError(f'Unknown optimizer {optimizer!r}; choose from '
                          f'{sorted(OPTIMIZERS)}.')
@@ -307,7 +313,8 @@ def run_benchmark(model_configs: Dict[str, object],
         }
         runner = _ModelUnderTest(model, device, amp, channels_last,
                                  optimizer)
-        if torch_compile:
+        if torch_compile is True or (torch_compile
+                                     and name in torch_compile):
             model.backbone = torch.compile(model.backbone)
             if getattr(model, 'neck', None) is not None:
                 model.neck = torch.compile(model.neck)
@@ -351,7 +358,8 @@ def run_benchmark(model_configs: Dict[str, object],
         torch=torch.__version__,
         amp='bfloat16' if amp else None,
         channels_last=channels_last,
-        torch_compile=torch_compile,
+        torch_compile=(torch_compile if isinstance(torch_compile, bool) else
+                       list(torch_compile)),
         optimizer=optimizer,
         warmup=warmup,
         iters=iters,

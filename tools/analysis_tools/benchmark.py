@@ -87,8 +87,10 @@ def parse_args():
         help='channels-last memory format for models and inputs')
     parser.add_argument(
         '--compile',
-        action='store_true',
-        help='torch.compile the backbones and necks')
+        nargs='*',
+        metavar='NAME',
+        help='torch.compile the backbones and necks of the models named, or '
+        'of all models if none is named')
     parser.add_argument(
         '--check-amp',
         action='store_true',
@@ -161,7 +163,8 @@ def main():
         device=args.device,
         amp=args.amp,
         channels_last=args.channels_last,
-        torch_compile=args.compile,
+        torch_compile=(args.compile or True)
+        if args.compile is not None else False,
         optimizer=args.optimizer,
         warmup=args.warmup,
         iters=args.iters,
