@@ -49,6 +49,9 @@ def format_markdown(results: dict) -> str:
     necks = [c for c in results['cases'] if c['mode'] == 'neck']
     if necks:
         lines += ['', *_neck_table(necks, results['cases'])]
+    for label, table in results.get('profiles', {}).items():
+        lines += ['', f'Profile of one step, {label}:', '', '```', table,
+                  '```']
     return '\n'.join(lines) + '\n'
 
 

@@ -97,6 +97,9 @@ class _Case:
         self.peak_memory: Optional[int] = None
         self.macs_per_image: Optional[int] = None
 
+    def label(self) -> str:
+        return f'{self.model} {self.mode} {self.size} px x{self.batch}'
+
     def key(self, model: Optional[str] = None, mode: Optional[str] = None):
         return (model or self.model, mode or self.mode, self.size,
                 self.batch)
@@ -229,6 +232,7 @@ def run_benchmark(model_configs: Dict[str, object],
                   channels_last: bool = False,
                   torch_compile: Union[bool, Sequence[str]] = False,
                   optimizer: str = 'adamw',
+                  profile: bool = False,
                   warmup: int = 2,
                   iters: int = 1,
                   reps: int = 5,
@@ -259,6 +263,9 @@ def run_benchmark(model_configs: Dict[str, object],
             compiling. Defaults to False.
         optimizer (str): ``'adamw'`` or ``'sgd'``, with the paper's
             momentum and weight decay. Defaults to 'adamw'.
+        profile (bool): After timing, run each case once more under
+            ``torch.profiler`` and keep its table of the operators that
+            took the most time. Defaults to False.
         warmup (int): Untimed iterations of each case before timing.
             Defaults to 2.
         iters (int): Iterations per timed run. Defaults to 1.
@@ -349,6 +356,9 @@ def run_benchmark(model_configs: Dict[str, object],
             _synchronize(device)
             case.seconds.append((time.perf_counter() - start) / iters)
 
+    profiles = {case.label(): _profile(case.step, device)
+                for case in cases} if profile else {}
+
     meta = dict(
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         device=(torch.cuda.get_device_name(device)
@@ -377,7 +387,22 @@ def run_benchmark(model_configs: Dict[str, object],
             size=matmul_size,
             dtype=str(dtype).replace('torch.', ''),
             flops=_summary(matmul_flops)),
-        cases=_case_results(cases, matmul_flops, reference))
+        cases=_case_results(cases, matmul_flops, reference),
+        profiles=profiles)
+
+
+def _profile(step: Callable[[], None], device: torch.device) -> str:
+    """The 15 operators that took the most time in one ``step``."""
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU]
+    if device.type == 'cuda':
+        activities.append(ProfilerActivity.CUDA)
+    with profile(activities=activities) as prof:
+        step()
+        _synchronize(device)
+    sort_by = ('self_cuda_time_total'
+               if device.type == 'cuda' else 'self_cpu_time_total')
+    return prof.key_averages().table(sort_by=sort_by, row_limit=15)
 
 
 def _case_results(cases: List[_Case], matmul_flops: List[float],

@@ -109,6 +109,11 @@ def parse_args():
         choices=['adamw', 'sgd'],
         default='adamw',
         help='optimizer of the training step (default: adamw)')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='add each case\'s torch.profiler table of its 15 costliest '
+        'operators (one step) to the report')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iters', type=int, default=1)
     parser.add_argument('--reps', type=int, default=5)
@@ -166,6 +171,7 @@ def main():
         torch_compile=(args.compile or True)
         if args.compile is not None else False,
         optimizer=args.optimizer,
+        profile=args.profile,
         warmup=args.warmup,
         iters=args.iters,
         reps=args.reps,
