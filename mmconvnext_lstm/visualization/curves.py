@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 from matplotlib.figure import Figure
+from mmengine.runner import find_latest_checkpoint
 
 
 @dataclass
@@ -160,9 +161,8 @@ def summarize_run(work_dir: str, metric: str = 'accuracy/top1') -> str:
     Returns:
         str: The summary.
     """
-    from mmengine.runner import find_latest_checkpoint
-
-    value = load_run(work_dir).last_metric(metric)
+    log = load_run(work_dir)
+    value = log.last_metric(metric)
     checkpoint = find_latest_checkpoint(work_dir)
     if value is None:
         raise ValueError(f'The run in {work_dir} logged no "{metric}": was '
@@ -171,4 +171,4 @@ def summarize_run(work_dir: str, metric: str = 'accuracy/top1') -> str:
         raise FileNotFoundError(f'The run in {work_dir} saved no checkpoint.')
     return (f'{metric}: {value:.2f} %\n'
             f'checkpoint: {osp.abspath(checkpoint)}\n'
-            f'training log: {load_run(work_dir).path}')
+            f'training log: {osp.abspath(log.path)}')

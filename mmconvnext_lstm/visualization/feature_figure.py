@@ -71,7 +71,13 @@ def _show_map(ax, values: np.ndarray, title: str, cmap: str = 'viridis'):
     ax.set_title(title, fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+    if values.size == 1:
+        # A 1x1 map (the last stage at 32x32 input) is one colour: its
+        # value says more than a colour bar.
+        ax.text(0, 0, f'{values.item():.3g}', ha='center', va='center',
+                color='white', fontsize=12)
+    else:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
 
 
 def _class_name(classes: Optional[Sequence[str]], index: int) -> str:
