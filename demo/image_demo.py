@@ -33,8 +33,7 @@ def main():
               'and its prediction is meaningless.')
     inferencer = ImageClassificationInferencer(
         args.model, pretrained=args.checkpoint or False, device=args.device)
-    result = inferencer(
-        args.img, show=args.show, show_dir=args.show_dir)[0]
+    result = inferencer(args.img, show=args.show, show_dir=args.show_dir)[0]
     # The score of every class is long; the top one says it.
     result.pop('pred_scores')
     pprint(result)

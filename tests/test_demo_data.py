@@ -32,7 +32,8 @@ def test_make_cifar10_demo_takes_the_first_images(tmp_path):
     counts = make_cifar10_demo(archive, str(out), 2, 1)
     assert counts == {'train': 20, 'test': 10}
     assert sorted(os.listdir(out / 'train')) == list(CIFAR10_CLASSES)
-    assert sorted(os.listdir(out / 'train' / 'cat')) == ['0000.jpg', '0001.jpg']
+    assert sorted(os.listdir(out / 'train' /
+                             'cat')) == ['0000.jpg', '0001.jpg']
     assert os.listdir(out / 'test' / 'dog') == ['0000.jpg']
     # Bytes are copied unchanged.
     assert (out / 'train' / 'cat' / '0001.jpg').read_bytes() == \
@@ -58,14 +59,14 @@ def test_make_cifar10_demo_errors(tmp_path):
 def test_committed_demo_set_is_balanced(repo_root):
     root = osp.join(repo_root, DEMO_ROOT)
     for split, count in (('train', 300), ('test', 100)):
-        assert sorted(os.listdir(osp.join(root, split))) == list(
-            CIFAR10_CLASSES)
+        assert sorted(os.listdir(osp.join(root,
+                                          split))) == list(CIFAR10_CLASSES)
         for cls in CIFAR10_CLASSES:
             assert len(os.listdir(osp.join(root, split, cls))) == count
 
 
 def test_committed_demo_set_matches_the_archive(repo_root, shared_archive,
-                                                 tmp_path):
+                                                tmp_path):
     archive = shared_archive('cifar10-jpg.tar.gz')
     make_cifar10_demo(archive, str(tmp_path))
     root = osp.join(repo_root, DEMO_ROOT)

@@ -4,8 +4,8 @@ from .curves import (RunLog, find_scalars, load_run, plot_curves,
                      summarize_run)
 from .feature_figure import (draw_feature_figure, load_classifier,
                              preprocess_image, visualize_features)
-from .feature_maps import (CamResult, collect_feature_maps,
-                           default_cam_stage, grad_cam)
+from .feature_maps import (CamResult, collect_feature_maps, default_cam_stage,
+                           grad_cam)
 
 __all__ = [
     'CamResult', 'RunLog', 'collect_feature_maps', 'default_cam_stage',

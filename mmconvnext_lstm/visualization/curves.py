@@ -114,15 +114,20 @@ def plot_curves(runs: Sequence[str],
     loss_ax, metric_ax = fig.subplots(1, 2)
     for log, label in zip(logs, labels):
         if log.train:
-            loss_ax.plot(
-                [r['step'] for r in log.train], [r['loss'] for r in log.train],
-                label=label, linewidth=1)
+            loss_ax.plot([r['step'] for r in log.train],
+                         [r['loss'] for r in log.train],
+                         label=label,
+                         linewidth=1)
         points = log.metric(metric)
         if points:
             steps, values = zip(*points)
             metric_ax.plot(
-                steps, values, marker='o', label=f'{label}: '
-                f'{values[-1]:.2f} last', linewidth=1)
+                steps,
+                values,
+                marker='o',
+                label=f'{label}: '
+                f'{values[-1]:.2f} last',
+                linewidth=1)
     loss_ax.set_xlabel('iteration')
     loss_ax.set_ylabel('training loss')
     loss_ax.set_title('Training loss')

@@ -74,8 +74,14 @@ def _show_map(ax, values: np.ndarray, title: str, cmap: str = 'viridis'):
     if values.size == 1:
         # A 1x1 map (the last stage at 32x32 input) is one colour: its
         # value says more than a colour bar.
-        ax.text(0, 0, f'{values.item():.3g}', ha='center', va='center',
-                color='white', fontsize=12)
+        ax.text(
+            0,
+            0,
+            f'{values.item():.3g}',
+            ha='center',
+            va='center',
+            color='white',
+            fontsize=12)
     else:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
 
@@ -146,8 +152,8 @@ def draw_feature_figure(image: np.ndarray,
         change = (after - before)[0].norm(dim=0).numpy()
         relative = float((after - before).norm() / before.norm())
         _show_map(
-            fig.add_subplot(grid[row, 2]), change,
-            f'|output - input| per position\n(relative change '
+            fig.add_subplot(grid[row, 2]),
+            change, f'|output - input| per position\n(relative change '
             f'{relative:.0%})',
             cmap='magma')
         ax = fig.add_subplot(grid[row, 3:])
@@ -217,20 +223,21 @@ def visualize_features(image: str,
                          'to compare with a baseline, or neither.')
     inferencer = load_classifier(config, checkpoint, device)
     inputs, shown = preprocess_image(inferencer, image)
-    maps = {k: v.cpu() for k, v in
-            collect_feature_maps(inferencer.model, inputs).items()}
+    maps = {
+        k: v.cpu()
+        for k, v in collect_feature_maps(inferencer.model, inputs).items()
+    }
     cams = {}
     if cam_stage is not None or baseline_config is not None:
         models = {'ours': (inferencer, inputs)}
         if baseline_config is not None:
             baseline = load_classifier(baseline_config, baseline_checkpoint,
                                        device)
-            models['baseline'] = (baseline,
-                                  preprocess_image(baseline, image)[0])
+            models['baseline'] = (baseline, preprocess_image(baseline,
+                                                             image)[0])
         for name, (model_inferencer, model_inputs) in models.items():
             model = model_inferencer.model
             stage = cam_stage if cam_stage is not None else \
                 default_cam_stage(model, model_inputs)
             cams[name] = grad_cam(model, model_inputs, stage, class_index)
-    return draw_feature_figure(shown, maps, out_file, inferencer.classes,
-                               cams)
+    return draw_feature_figure(shown, maps, out_file, inferencer.classes, cams)

@@ -88,7 +88,8 @@ def collect_feature_maps(model: BaseModel,
     return maps
 
 
-def default_cam_stage(model: BaseModel, inputs: torch.Tensor,
+def default_cam_stage(model: BaseModel,
+                      inputs: torch.Tensor,
                       min_size: int = 4) -> int:
     """The deepest stage whose map is at least ``min_size`` pixels on its
     short side (at 32x32 input the last stage is 1x1, too coarse to show

@@ -40,8 +40,9 @@ def test_inferencer_resizes_any_image_to_32px(checkpoint, tmp_path):
     import mmcv
     import numpy as np
     big = tmp_path / 'big.png'
-    mmcv.imwrite(np.random.RandomState(0).randint(0, 255, (80, 120, 3),
-                                                  np.uint8), str(big))
+    mmcv.imwrite(
+        np.random.RandomState(0).randint(0, 255, (80, 120, 3), np.uint8),
+        str(big))
     inferencer = ImageClassificationInferencer(
         DEMO_CONFIG, pretrained=checkpoint, device='cpu')
     batch = next(inferencer.preprocess([str(big)]))
@@ -67,8 +68,7 @@ def test_extract_feat_follows_out_indices(checkpoint):
         DEMO_CONFIG, pretrained=checkpoint, backbone=dict(out_indices=(1, 3)))
     inputs = torch.rand(2, 3, 64, 64)
     stages = model.extract_feat(inputs, stage='backbone')
-    assert [tuple(f.shape) for f in stages] == [(2, 128, 8, 8),
-                                                (2, 512, 2, 2)]
+    assert [tuple(f.shape) for f in stages] == [(2, 128, 8, 8), (2, 512, 2, 2)]
     (pooled, ) = model.extract_feat(inputs)
     assert pooled.shape == (2, 512)
     # The same weights with only the last stage give the same BiLSTM2D

@@ -33,12 +33,13 @@ def test_list_models_finds_every_model_of_the_index(repo_root):
 
 def test_get_model_by_name_loads_the_checkpoint(tmp_path):
     checkpoint = save_fresh_checkpoint(DEMO_CONFIG, str(tmp_path / 'm.pth'))
-    model = get_model('convnext-lstm-tiny_1xb128_cifar10', pretrained=checkpoint)
+    model = get_model(
+        'convnext-lstm-tiny_1xb128_cifar10', pretrained=checkpoint)
     saved = torch.load(checkpoint)['state_dict']
     assert type(model.backbone).__name__ == 'MultiScaleConvNeXt'
     assert type(model.neck).__name__ == 'BiLSTM2D'
-    for key in ('backbone.stages.2.4.fuse_conv.weight', 'neck.lstm_h.weight_ih_l0',
-                'head.fc.weight'):
+    for key in ('backbone.stages.2.4.fuse_conv.weight',
+                'neck.lstm_h.weight_ih_l0', 'head.fc.weight'):
         torch.testing.assert_close(model.state_dict()[key], saved[key])
     assert model._dataset_meta['classes'][3] == 'cat'
     assert model(torch.rand(2, 3, 32, 32), mode='tensor').shape == (2, 10)
@@ -62,9 +63,8 @@ def test_register_another_model_index(tmp_path, repo_root):
         'Models:\n  - Name: my-lstm-model_test\n'
         '    Config: configs/my-model.py\n')
     (tmp_path / 'model-index.yml').write_text('Import:\n  - metafile.yml\n')
-    assert register_model_index(str(tmp_path / 'model-index.yml')) == [
-        'my-lstm-model_test'
-    ]
+    assert register_model_index(str(
+        tmp_path / 'model-index.yml')) == ['my-lstm-model_test']
     assert 'my-lstm-model_test' in list_models('*lstm*')
     model = get_model('my-lstm-model_test')
     assert model.head.fc.out_features == 3

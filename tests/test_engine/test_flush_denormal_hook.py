@@ -29,6 +29,6 @@ def test_flush_denormal_hook(restore_flush_mode):
     assert torch.tensor([DENORMAL]).item() == 0
     runner.logger.warning.assert_not_called()
 
-    HOOKS.build(dict(type='FlushDenormalHook', enable=False)).before_run(
-        runner)
+    HOOKS.build(dict(type='FlushDenormalHook',
+                     enable=False)).before_run(runner)
     assert torch.tensor([DENORMAL]).item() > 0

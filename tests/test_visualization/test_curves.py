@@ -15,15 +15,21 @@ def _write_run(work_dir, losses, accuracies, timestamp='20260101_000000'):
     vis_data.mkdir(parents=True)
     records = []
     for i, loss in enumerate(losses):
-        records.append(dict(loss=loss, lr=0.1, epoch=i // 2 + 1,
-                            iter=10 * (i + 1), step=10 * (i + 1)))
+        records.append(
+            dict(
+                loss=loss,
+                lr=0.1,
+                epoch=i // 2 + 1,
+                iter=10 * (i + 1),
+                step=10 * (i + 1)))
         if i % 2 == 1:
             records.append({
                 'accuracy/top1': accuracies[i // 2],
                 'step': i // 2 + 1
             })
-    (vis_data / 'scalars.json').write_text(
-        '\n'.join(json.dumps(r) for r in records) + '\n')
+    (vis_data /
+     'scalars.json').write_text('\n'.join(json.dumps(r)
+                                          for r in records) + '\n')
     return work_dir
 
 

@@ -17,9 +17,11 @@ from mmconvnext_lstm.visualization import (collect_feature_maps,
 def checkpoints(tmp_path_factory):
     folder = tmp_path_factory.mktemp('ckpts')
     return {
-        'ours': save_fresh_checkpoint(DEMO_CONFIG, str(folder / 'ours.pth')),
-        'baseline': save_fresh_checkpoint(BASELINE_DEMO_CONFIG,
-                                          str(folder / 'baseline.pth'))
+        'ours':
+        save_fresh_checkpoint(DEMO_CONFIG, str(folder / 'ours.pth')),
+        'baseline':
+        save_fresh_checkpoint(BASELINE_DEMO_CONFIG,
+                              str(folder / 'baseline.pth'))
     }
 
 
@@ -32,19 +34,18 @@ def test_collect_feature_maps(model):
     inputs = torch.rand(2, 3, 64, 64)
     maps = collect_feature_maps(model, inputs)
     assert list(maps) == [
-        'stage1', 'stage2', 'stage3', 'stage4', 'bilstm2d_in',
-        'bilstm2d_mix', 'bilstm2d_out', 'logits'
+        'stage1', 'stage2', 'stage3', 'stage4', 'bilstm2d_in', 'bilstm2d_mix',
+        'bilstm2d_out', 'logits'
     ]
-    assert [tuple(maps[f'stage{i}'].shape) for i in range(1, 5)] == [
-        (2, 64, 16, 16), (2, 128, 8, 8), (2, 320, 4, 4), (2, 512, 2, 2)
-    ]
+    assert [tuple(maps[f'stage{i}'].shape)
+            for i in range(1, 5)] == [(2, 64, 16, 16), (2, 128, 8, 8),
+                                      (2, 320, 4, 4), (2, 512, 2, 2)]
     # The neck gets the normalised last stage and adds its mix to it.
     torch.testing.assert_close(maps['bilstm2d_in'],
                                model.backbone.norm3(maps['stage4']))
     torch.testing.assert_close(maps['bilstm2d_out'],
                                maps['bilstm2d_in'] + maps['bilstm2d_mix'])
-    torch.testing.assert_close(maps['logits'],
-                               model(inputs, mode='tensor'))
+    torch.testing.assert_close(maps['logits'], model(inputs, mode='tensor'))
 
 
 def test_grad_cam(model):
@@ -88,11 +89,11 @@ def test_visualize_features_with_baseline_grad_cam(checkpoints, tmp_path):
 def test_visualize_features_errors(checkpoints, tmp_path):
     out = str(tmp_path / 'x.png')
     with pytest.raises(FileNotFoundError, match='Image'):
-        visualize_features(str(tmp_path / 'none.jpg'), DEMO_CONFIG,
-                           checkpoints['ours'], out)
+        visualize_features(
+            str(tmp_path / 'none.jpg'), DEMO_CONFIG, checkpoints['ours'], out)
     with pytest.raises(Exception, match='does not exist'):
-        visualize_features(DEMO_IMAGE, DEMO_CONFIG,
-                           str(tmp_path / 'none.pth'), out)
+        visualize_features(DEMO_IMAGE, DEMO_CONFIG, str(tmp_path / 'none.pth'),
+                           out)
     with pytest.raises(ValueError, match='both baseline_config'):
         visualize_features(
             DEMO_IMAGE,

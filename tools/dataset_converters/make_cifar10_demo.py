@@ -10,13 +10,16 @@ def parse_args():
         description='Cut the embedded CIFAR-10 demo set (the first N images '
         'of every class) out of cifar10-jpg.tar.gz.')
     parser.add_argument('archive', help='path of cifar10-jpg.tar.gz')
+    parser.add_argument('--out-dir', default=DEMO_ROOT, help='output folder')
     parser.add_argument(
-        '--out-dir', default=DEMO_ROOT, help='output folder')
-    parser.add_argument(
-        '--train-per-class', type=int, default=300,
+        '--train-per-class',
+        type=int,
+        default=300,
         help='training images per class')
     parser.add_argument(
-        '--test-per-class', type=int, default=100,
+        '--test-per-class',
+        type=int,
+        default=100,
         help='test images per class')
     return parser.parse_args()
 

@@ -17,7 +17,8 @@ def parse_args():
     parser.add_argument(
         '--out-file', default='feature_maps.png', help='PNG to write')
     parser.add_argument(
-        '--baseline-config', help='config of a model to compare Grad-CAM '
+        '--baseline-config',
+        help='config of a model to compare Grad-CAM '
         'with (e.g. ConvNeXt)')
     parser.add_argument(
         '--baseline-checkpoint', help='checkpoint of that model')
