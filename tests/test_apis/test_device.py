@@ -14,10 +14,23 @@ def runtime_config(**kwargs):
     return Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl')), **kwargs))
 
 
-def test_single_process_is_unchanged():
+def test_single_process_keeps_its_backend_and_wrapper():
     cfg = adapt_to_device(runtime_config(launcher='none'))
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
     assert 'model_wrapper_cfg' not in cfg
+
+
+@needs_cpu_only
+def test_cpu_runs_flush_denormals_once():
+    cfg = adapt_to_device(
+        runtime_config(
+            launcher='none', custom_hooks=[dict(type='EMAHook')]))
+    assert [hook['type'] for hook in cfg.custom_hooks] == [
+        'EMAHook', 'FlushDenormalHook'
+    ]
+    cfg = adapt_to_device(cfg)
+    assert [hook['type'] for hook in cfg.custom_hooks
+            ].count('FlushDenormalHook') == 1
 
 
 @needs_cpu_only
