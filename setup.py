@@ -73,8 +73,8 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         python_requires='>=3.8',
-        packages=find_packages(exclude=('configs', 'tools', 'tests',
-                                        'demo', 'scripts')),
+        packages=find_packages(
+            exclude=('configs', 'tools', 'tests', 'demo', 'scripts')),
         include_package_data=True,
         package_data={PACKAGE: ['.mim/**/*', '.mim/*']},
         install_requires=read_requirements('runtime.txt'),

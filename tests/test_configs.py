@@ -10,9 +10,9 @@ import yaml
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
 
 import mmconvnext_lstm  # noqa: F401 (registers the modules)
-from mmpretrain.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')

@@ -6,6 +6,6 @@ from .paper_tables import (PAPER_ROWS, PaperRow, compare_with_paper,
 
 __all__ = [
     'build_model', 'lstm_flop_jit', 'model_complexity', 'PAPER_ROWS',
-    'PaperRow', 'compare_with_paper', 'format_comparison',
-    'format_complexity', 'model_config_dir'
+    'PaperRow', 'compare_with_paper', 'format_comparison', 'format_complexity',
+    'model_config_dir'
 ]

@@ -8,7 +8,7 @@ a model with :class:`BiLSTM2D` would be counted as if its LSTMs were free.
 registers it and reports the LSTMs' share apart, because the paper's MACs
 figures leave it out.
 """
-from typing import Any, List, Sequence, Union
+from typing import Any, List, Union
 
 import torch
 import torch.nn as nn
@@ -83,8 +83,7 @@ def build_model(config: Union[str, Config, dict]) -> nn.Module:
     return MODELS.build(model_cfg)
 
 
-def model_complexity(model: nn.Module,
-                     input_shape: Sequence[int] = (3, 224, 224)) -> dict:
+def model_complexity(model: nn.Module, input_shape=(3, 224, 224)) -> dict:
     """Count the parameters and MACs of ``model`` on one input.
 
     A classifier is counted from image to logits (backbone, neck and head);
@@ -103,8 +102,8 @@ def model_complexity(model: nn.Module,
     if len(input_shape) != 3:
         raise ValueError('input_shape must be (C, H, W), got '
                          f'{tuple(input_shape)}.')
-    traced = _ClassifierLogits(model) if isinstance(
-        model, BaseClassifier) else model
+    traced = _ClassifierLogits(model) if isinstance(model,
+                                                    BaseClassifier) else model
     was_training = model.training
     model.eval()
     try:

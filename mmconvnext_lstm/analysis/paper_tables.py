@@ -106,8 +106,7 @@ def model_config_dir() -> str:
 
 
 def _uses_new_block(model) -> bool:
-    return any(
-        isinstance(m, MultiScaleConvNeXtBlock) for m in model.modules())
+    return any(isinstance(m, MultiScaleConvNeXtBlock) for m in model.modules())
 
 
 def compare_with_paper(rows: Sequence[PaperRow] = PAPER_ROWS,
@@ -188,10 +187,10 @@ def format_comparison(results: List[dict]) -> str:
         row = result['row']
         paper_macs = '-' if row.gmacs is None else f'{row.gmacs:.2f}'
         if row.config is None:
-            lines.append((row.table, row.name, 'cited, not built',
-                          row.num_classes, row.input_size,
-                          f'{row.params_m:.2f}', '-', '-', paper_macs, '-',
-                          '-', '-', '-', '-'))
+            lines.append(
+                (row.table, row.name, 'cited, not built', row.num_classes,
+                 row.input_size, f'{row.params_m:.2f}', '-', '-', paper_macs,
+                 '-', '-', '-', '-', '-'))
             continue
         macs_dev = '-' if row.gmacs is None else _deviation(
             result['macs_dev'] / 1e9, row.gmacs)
@@ -201,14 +200,14 @@ def format_comparison(results: List[dict]) -> str:
             verdict = 'deviates (New Block)'
         else:
             verdict = 'DEVIATES'
-        lines.append((
-            row.table, row.name, osp.splitext(row.config)[0],
-            row.num_classes, row.input_size, f'{row.params_m:.2f}',
-            f'{result["params"] / 1e6:.3f}',
-            _deviation(result['params_dev'] / 1e6, row.params_m),
-            paper_macs, f'{(result["macs"] - result["lstm_macs"]) / 1e9:.3f}',
-            f'{result["macs"] / 1e9:.3f}', macs_dev,
-            'yes' if result['new_block'] else 'no', verdict))
+        lines.append((row.table, row.name, osp.splitext(row.config)[0],
+                      row.num_classes, row.input_size, f'{row.params_m:.2f}',
+                      f'{result["params"] / 1e6:.3f}',
+                      _deviation(result['params_dev'] / 1e6,
+                                 row.params_m), paper_macs,
+                      f'{(result["macs"] - result["lstm_macs"]) / 1e9:.3f}',
+                      f'{result["macs"] / 1e9:.3f}', macs_dev,
+                      'yes' if result['new_block'] else 'no', verdict))
     return _format_table(header, lines)
 
 

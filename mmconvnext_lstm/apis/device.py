@@ -49,8 +49,8 @@ def adapt_to_device(cfg: Config) -> Config:
     if get_device() != 'cpu':
         return cfg
     custom_hooks = cfg.setdefault('custom_hooks', [])
-    if not any(hook.get('type') == 'FlushDenormalHook'
-               for hook in custom_hooks):
+    if not any(
+            hook.get('type') == 'FlushDenormalHook' for hook in custom_hooks):
         custom_hooks.append(ConfigDict(type='FlushDenormalHook'))
     if cfg.get('launcher', 'none') == 'none':
         return cfg

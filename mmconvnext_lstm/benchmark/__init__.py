@@ -6,8 +6,7 @@ from .runner import (DEFAULT_REFERENCE, MODES, default_model_configs,
                      has_lstm_neck, measure_matmul, run_benchmark)
 
 __all__ = [
-    'DEFAULT_TOLERANCE', 'amp_output_error', 'MemoryMeter',
-    'host_description', 'dump_json', 'format_markdown', 'DEFAULT_REFERENCE',
-    'MODES', 'default_model_configs', 'has_lstm_neck', 'measure_matmul',
-    'run_benchmark'
+    'DEFAULT_TOLERANCE', 'amp_output_error', 'MemoryMeter', 'host_description',
+    'dump_json', 'format_markdown', 'DEFAULT_REFERENCE', 'MODES',
+    'default_model_configs', 'has_lstm_neck', 'measure_matmul', 'run_benchmark'
 ]

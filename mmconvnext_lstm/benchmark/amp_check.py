@@ -57,5 +57,5 @@ def amp_output_error(config: Union[str, Config, dict],
         relative_error=error / reference.abs().max().item(),
         cosine=torch.nn.functional.cosine_similarity(
             amp.flatten(), reference.flatten(), dim=0).item(),
-        top1_agreement=(amp.argmax(1) == reference.argmax(1)).float().mean()
-        .item())
+        top1_agreement=(
+            amp.argmax(1) == reference.argmax(1)).float().mean().item())

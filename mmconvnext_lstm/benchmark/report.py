@@ -22,17 +22,18 @@ def format_markdown(results: dict) -> str:
     """
     meta, matmul = results['meta'], results['matmul']
     host = meta['host']
-    settings = ', '.join(
-        f'{name}: {meta[key]}'
-        for name, key in (('AMP', 'amp'), ('channels-last', 'channels_last'),
-                          ('torch.compile', 'torch_compile'))
-        if meta[key])
+    settings = ', '.join(f'{name}: {meta[key]}'
+                         for name, key in (('AMP', 'amp'), ('channels-last',
+                                                            'channels_last'),
+                                           ('torch.compile', 'torch_compile'))
+                         if meta[key])
     lines = [
         f'Measured {meta["date"]} on {meta["device"]} (host CPU: '
         f'{host["cpu"]}, {host["torch_threads"]} torch threads, load '
         f'average at the end {host["load_average"][0]:.2f}), Python '
         f'{meta["python"]}, PyTorch {meta["torch"]}'
-        f'{", " + settings if settings else ""}; '
+        f'{", " + settings if settings else ""}'
+        f'{", denormals flushed" if meta.get("flush_denormals") else ""}; '
         f'{meta.get("optimizer", "adamw")} training steps; {meta["warmup"]} '
         'warm-up '
         f'iterations, {meta["reps"]} repetitions of {meta["iters"]} '
@@ -50,8 +51,9 @@ def format_markdown(results: dict) -> str:
     if necks:
         lines += ['', *_neck_table(necks, results['cases'])]
     for label, table in results.get('profiles', {}).items():
-        lines += ['', f'Profile of one step, {label}:', '', '```', table,
-                  '```']
+        lines += [
+            '', f'Profile of one step, {label}:', '', '```', table, '```'
+        ]
     return '\n'.join(lines) + '\n'
 
 
@@ -75,8 +77,10 @@ def _throughput_table(cases: List[dict], reference: Optional[str]) -> list:
 
 
 def _neck_table(necks: List[dict], cases: List[dict]) -> list:
-    train = {(c['model'], c['size'], c['batch']): c
-             for c in cases if c['mode'] == 'train'}
+    train = {
+        (c['model'], c['size'], c['batch']): c
+        for c in cases if c['mode'] == 'train'
+    }
     lines = [
         '| model | input | batch | training step (ms) | neck forward + '
         'backward (ms) | neck share of the step (%) |',

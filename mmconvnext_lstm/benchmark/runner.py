@@ -25,9 +25,9 @@ import os.path as osp
 import platform
 import statistics
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -80,6 +80,20 @@ def _summary(values: Sequence[float]) -> dict:
         runs=list(values))
 
 
+@contextmanager
+def _flush_denormals(device: torch.device) -> Iterator[None]:
+    """Flush denormal floats to zero on the CPU while measuring, as our
+    training tools do there (``FlushDenormalHook``): the layer scale's 1e-6
+    start otherwise slows CPU steps by chance, depending on which values
+    happen to fall below float32's normal range."""
+    flushing = device.type == 'cpu' and torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if flushing:
+            torch.set_flush_denormal(False)
+
+
 def _synchronize(device: torch.device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
@@ -101,8 +115,7 @@ class _Case:
         return f'{self.model} {self.mode} {self.size} px x{self.batch}'
 
     def key(self, model: Optional[str] = None, mode: Optional[str] = None):
-        return (model or self.model, mode or self.mode, self.size,
-                self.batch)
+        return (model or self.model, mode or self.mode, self.size, self.batch)
 
 
 class _ModelUnderTest:
@@ -290,8 +303,8 @@ def run_benchmark(model_configs: Dict[str, object],
                          f'the models {list(model_configs)}.')
     if min(warmup, iters, reps) < 0 or min(iters, reps) < 1:
         raise ValueError('iters and reps must be >= 1 and warmup >= 0.')
-    if not isinstance(torch_compile, bool) and not set(
-            torch_compile) <= set(model_configs):
+    if not isinstance(torch_compile,
+                      bool) and not set(torch_compile) <= set(model_configs):
         raise ValueError(f'Cannot compile {sorted(torch_compile)}: not all '
                          f'are among the models {list(model_configs)}.')
     if optimizer not in OPTIMIZERS:
@@ -303,61 +316,64 @@ def run_benchmark(model_configs: Dict[str, object],
     device = torch.device(device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('CUDA is not available here; use --device cpu.')
-    torch.manual_seed(seed)
-    meter = MemoryMeter(device)
-    dtype = torch.bfloat16 if amp else torch.float32
-    matmul_size = matmul_size or (8192 if device.type == 'cuda' else 2048)
-    started = time.perf_counter()
+    with _flush_denormals(device):
+        torch.manual_seed(seed)
+        meter = MemoryMeter(device)
+        dtype = torch.bfloat16 if amp else torch.float32
+        matmul_size = matmul_size or (8192 if device.type == 'cuda' else 2048)
+        started = time.perf_counter()
 
-    cases: List[_Case] = []
-    for name, config in model_configs.items():
-        log(f'building {name}')
-        baseline = meter.current()
-        model = build_model(config)
-        macs = {
-            size: model_complexity(model, (3, size, size))['macs']
-            for size, _ in shapes
-        }
-        runner = _ModelUnderTest(model, device, amp, channels_last,
-                                 optimizer)
-        if torch_compile is True or (torch_compile
-                                     and name in torch_compile):
-            model.backbone = torch.compile(model.backbone)
-            if getattr(model, 'neck', None) is not None:
-                model.neck = torch.compile(model.neck)
-        # Inference first: its peak must not include optimizer state.
-        for mode in ('infer', 'train', 'neck'):
-            if mode not in modes or (mode == 'neck'
-                                     and not has_lstm_neck(model)):
-                continue
-            for size, batch in shapes:
-                step = getattr(runner, f'{mode}_step')(size, batch)
-                case = _Case(name, mode, size, batch, step)
-                case.macs_per_image = macs[size]
-                log(f'warming up {name} {mode} {size}px x{batch}')
-                with meter.peak() as peak:
-                    for _ in range(max(warmup, 1)):
-                        step()
-                    _synchronize(device)
-                if peak['peak'] is not None and baseline is not None:
-                    case.peak_memory = peak['peak'] - baseline
-                cases.append(case)
+        cases: List[_Case] = []
+        for name, config in model_configs.items():
+            log(f'building {name}')
+            baseline = meter.current()
+            model = build_model(config)
+            macs = {
+                size: model_complexity(model, (3, size, size))['macs']
+                for size, _ in shapes
+            }
+            runner = _ModelUnderTest(model, device, amp, channels_last,
+                                     optimizer)
+            if torch_compile is True or (torch_compile
+                                         and name in torch_compile):
+                model.backbone = torch.compile(model.backbone)
+                if getattr(model, 'neck', None) is not None:
+                    model.neck = torch.compile(model.neck)
+            # Inference first: its peak must not include optimizer state.
+            for mode in ('infer', 'train', 'neck'):
+                if mode not in modes or (mode == 'neck'
+                                         and not has_lstm_neck(model)):
+                    continue
+                for size, batch in shapes:
+                    step = getattr(runner, f'{mode}_step')(size, batch)
+                    case = _Case(name, mode, size, batch, step)
+                    case.macs_per_image = macs[size]
+                    log(f'warming up {name} {mode} {size}px x{batch}')
+                    with meter.peak() as peak:
+                        for _ in range(max(warmup, 1)):
+                            step()
+                        _synchronize(device)
+                    if peak['peak'] is not None and baseline is not None:
+                        case.peak_memory = peak['peak'] - baseline
+                    cases.append(case)
 
-    matmul = measure_matmul(device, dtype, matmul_size)
-    matmul_flops = []
-    for rep in range(reps):
-        log(f'repetition {rep + 1}/{reps}')
-        matmul_flops.append(matmul())
-        for case in cases:
-            _synchronize(device)
-            start = time.perf_counter()
-            for _ in range(iters):
-                case.step()
-            _synchronize(device)
-            case.seconds.append((time.perf_counter() - start) / iters)
+        matmul = measure_matmul(device, dtype, matmul_size)
+        matmul_flops = []
+        for rep in range(reps):
+            log(f'repetition {rep + 1}/{reps}')
+            matmul_flops.append(matmul())
+            for case in cases:
+                _synchronize(device)
+                start = time.perf_counter()
+                for _ in range(iters):
+                    case.step()
+                _synchronize(device)
+                case.seconds.append((time.perf_counter() - start) / iters)
 
-    profiles = {case.label(): _profile(case.step, device)
-                for case in cases} if profile else {}
+        profiles = {
+            case.label(): _profile(case.step, device)
+            for case in cases
+        } if profile else {}
 
     meta = dict(
         date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
@@ -376,6 +392,7 @@ def run_benchmark(model_configs: Dict[str, object],
         reps=reps,
         reference=reference,
         memory_method=meter.method,
+        flush_denormals=device.type == 'cpu',
         wall_seconds=round(time.perf_counter() - started, 1),
         models={
             name: config if isinstance(config, str) else 'inline dict'
@@ -428,18 +445,15 @@ def _case_results(cases: List[_Case], matmul_flops: List[float],
             result['achieved_flops'] = _summary(
                 [flops_per_image * i for i in images])
             result['matmul_fraction'] = _summary([
-                flops_per_image * i / m
-                for i, m in zip(images, matmul_flops)
+                flops_per_image * i / m for i, m in zip(images, matmul_flops)
             ])
             ref = by_key.get(case.key(model=reference)) if reference else None
             if ref is not None:
-                result['speedup'] = _summary([
-                    r / s for s, r in zip(case.seconds, ref.seconds)
-                ])
+                result['speedup'] = _summary(
+                    [r / s for s, r in zip(case.seconds, ref.seconds)])
         else:
             train = by_key[case.key(mode='train')]
-            result['share_of_train_step'] = _summary([
-                s / t for s, t in zip(case.seconds, train.seconds)
-            ])
+            result['share_of_train_step'] = _summary(
+                [s / t for s, t in zip(case.seconds, train.seconds)])
         results.append(result)
     return results

@@ -47,5 +47,4 @@ def allow_mmengine_checkpoints() -> None:
     # ``getattr(HistoryBuffer, 'min')``. Allowing ``getattr`` stays safe: the
     # weights-only unpickler still calls allow-listed functions only, so an
     # attribute fetched this way cannot be run.
-    add_safe_globals(
-        [HistoryBuffer, getattr, *_numpy_checkpoint_types()])
+    add_safe_globals([HistoryBuffer, getattr, *_numpy_checkpoint_types()])

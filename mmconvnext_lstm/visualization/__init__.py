@@ -1,7 +1,6 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Pictures: what the model extracts from an image, and training curves."""
-from .curves import (RunLog, find_scalars, load_run, plot_curves,
-                     summarize_run)
+from .curves import RunLog, find_scalars, load_run, plot_curves, summarize_run
 from .feature_figure import (draw_feature_figure, load_classifier,
                              preprocess_image, visualize_features)
 from .feature_maps import (CamResult, collect_feature_maps, default_cam_stage,

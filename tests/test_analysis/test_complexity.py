@@ -95,8 +95,7 @@ def test_paper_rows_have_configs():
     for row in PAPER_ROWS:
         if row.config is not None:
             assert osp.isfile(osp.join(model_config_dir(), row.config))
-    assert model_config_dir() and osp.samefile(model_config_dir(),
-                                               CONFIG_DIR)
+    assert model_config_dir() and osp.samefile(model_config_dir(), CONFIG_DIR)
 
 
 def test_compare_with_paper_at_32():
@@ -120,7 +119,7 @@ def test_compare_with_paper_at_32():
     convnext_line = next(line for line in table if 'ConvNeXt-T*' in line)
     assert 'convnext-tiny-baseline' in convnext_line
     assert convnext_line.rstrip().endswith('matches')
-    assert 'deviates (New Block)' in next(
-        line for line in table if 'Our ConvNeXt-T* (SGD)' in line)
-    assert 'cited, not built' in next(
-        line for line in table if 'ResNet56' in line)
+    assert 'deviates (New Block)' in next(line for line in table
+                                          if 'Our ConvNeXt-T* (SGD)' in line)
+    assert 'cited, not built' in next(line for line in table
+                                      if 'ResNet56' in line)

@@ -3,8 +3,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmconvnext_lstm.apis import UsageError, adapt_to_device
-from mmconvnext_lstm.apis import check_amp_supported
+from mmconvnext_lstm.apis import (UsageError, adapt_to_device,
+                                  check_amp_supported)
 
 needs_cpu_only = pytest.mark.skipif(
     torch.cuda.is_available(), reason='tests the machine without GPU')
@@ -23,14 +23,12 @@ def test_single_process_keeps_its_backend_and_wrapper():
 @needs_cpu_only
 def test_cpu_runs_flush_denormals_once():
     cfg = adapt_to_device(
-        runtime_config(
-            launcher='none', custom_hooks=[dict(type='EMAHook')]))
-    assert [hook['type'] for hook in cfg.custom_hooks] == [
-        'EMAHook', 'FlushDenormalHook'
-    ]
+        runtime_config(launcher='none', custom_hooks=[dict(type='EMAHook')]))
+    assert [hook['type']
+            for hook in cfg.custom_hooks] == ['EMAHook', 'FlushDenormalHook']
     cfg = adapt_to_device(cfg)
-    assert [hook['type'] for hook in cfg.custom_hooks
-            ].count('FlushDenormalHook') == 1
+    assert [hook['type']
+            for hook in cfg.custom_hooks].count('FlushDenormalHook') == 1
 
 
 @needs_cpu_only

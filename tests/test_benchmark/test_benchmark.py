@@ -25,11 +25,10 @@ def _configs(repo_root):
 def test_cli_writes_json_and_markdown(repo_root, tmp_path):
     configs = _configs(repo_root)
     result = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark.py', '--device',
-        'cpu', '--models', f'ours={configs["ours"]}',
-        f'small={configs["small"]}', '--reference', 'small', '--shapes',
-        '32:2', '--modes', 'infer', 'neck', '--warmup', '1', '--reps', '1',
-        '--matmul-size', '256', '--out-dir',
+        sys.executable, 'tools/analysis_tools/benchmark.py', '--device', 'cpu',
+        '--models', f'ours={configs["ours"]}', f'small={configs["small"]}',
+        '--reference', 'small', '--shapes', '32:2', '--modes', 'infer', 'neck',
+        '--warmup', '1', '--reps', '1', '--matmul-size', '256', '--out-dir',
         str(tmp_path)
     ],
                             cwd=repo_root,
@@ -58,6 +57,7 @@ def test_cli_writes_json_and_markdown(repo_root, tmp_path):
     assert markdown == format_markdown(results)
     assert '| ours | train | 32 px | 2 |' in markdown
     assert 'neck share of the step' in markdown
+    assert 'denormals flushed' in markdown
     assert markdown in result.stdout
 
 
@@ -104,3 +104,23 @@ def test_amp_output_error_on_cpu(repo_root):
     }
     assert 0 < error['relative_error'] < 0.05
     assert error['cosine'] > 0.99
+
+
+def _denormal_product() -> float:
+    # 1e-20 * 1e-20 is below float32's normal range: 0 when flushed.
+    return (torch.tensor([1e-20]) * torch.tensor([1e-20])).item()
+
+
+def test_cpu_runs_flush_denormals_while_measuring(repo_root):
+    assert _denormal_product() > 0
+    during = []
+    results = run_benchmark(
+        {'ours': _configs(repo_root)['ours']}, [(32, 2)],
+        modes=['infer'],
+        warmup=0,
+        reps=1,
+        matmul_size=64,
+        log=lambda message: during.append(_denormal_product()))
+    assert during and all(product == 0 for product in during)
+    assert results['meta']['flush_denormals'] is True
+    assert _denormal_product() > 0  # the process is left as it was

@@ -146,6 +146,8 @@ def test_neck_in_channels_mismatch_in_a_config():
     cfg = Config.fromfile(osp.join(CONFIG_DIR, OURS))
     cfg.model.neck.in_channels = 768
     model = MODELS.build(cfg.model).eval()
-    with pytest.raises(ValueError, match='in_channels=768 but the backbone '
-                       'gives 512 channels'):
+    with pytest.raises(
+            ValueError,
+            match='in_channels=768 but the backbone '
+            'gives 512 channels'):
         model(torch.rand(1, 3, 32, 32), mode='tensor')

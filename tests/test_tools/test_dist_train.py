@@ -3,8 +3,7 @@
 no change to the config."""
 import os.path as osp
 
-from conftest import NUM_TRAIN, checkpoint_meta, free_port, needs_cpu_only
-from conftest import run
+from conftest import NUM_TRAIN, checkpoint_meta, free_port, needs_cpu_only, run
 
 
 @needs_cpu_only

@@ -79,8 +79,7 @@ def parse_args():
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
         help='cpu or cuda[:N] (default: cuda when available)')
-    parser.add_argument(
-        '--amp', action='store_true', help='bfloat16 autocast')
+    parser.add_argument('--amp', action='store_true', help='bfloat16 autocast')
     parser.add_argument(
         '--channels-last',
         action='store_true',

@@ -150,13 +150,11 @@ class MultiScaleConvNeXt(BaseBackbone):
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
 
         # The stem and the 3 downsample layers between stages.
-        self.downsample_layers = ModuleList([
-            STEMS[stem_type](in_channels, self.channels[0], norm_cfg)
-        ])
+        self.downsample_layers = ModuleList(
+            [STEMS[stem_type](in_channels, self.channels[0], norm_cfg)])
         self.stages = ModuleList()
         block_idx = 0
-        for i, (depth, channels) in enumerate(zip(self.depths,
-                                                  self.channels)):
+        for i, (depth, channels) in enumerate(zip(self.depths, self.channels)):
             if i >= 1:
                 self.downsample_layers.append(
                     nn.Sequential(
@@ -196,8 +194,8 @@ class MultiScaleConvNeXt(BaseBackbone):
                     f'of {sorted(cls.arch_settings)} or pass a dict with '
                     '"depths" and "channels".')
             arch = cls.arch_settings[arch]
-        if not isinstance(arch, dict) or not {'depths', 'channels'} <= set(
-                arch):
+        if not isinstance(arch, dict) or not {'depths', 'channels'
+                                              } <= set(arch):
             raise ValueError(
                 'An arch dict must have the keys "depths" and "channels", '
                 f'got {arch!r}.')

@@ -49,11 +49,7 @@ def _grouped_conv(channels: int, kernel_size: int,
     pad = kernel_size // 2
     if not factorized:
         return ChannelMultiplierConv2d(
-            channels,
-            2 * channels,
-            kernel_size,
-            padding=pad,
-            groups=channels)
+            channels, 2 * channels, kernel_size, padding=pad, groups=channels)
     return nn.Sequential(
         ChannelMultiplierConv2d(
             channels,
@@ -167,8 +163,8 @@ class MultiScaleConvNeXtBlock(BaseModule):
             self.split_sizes.append(in_channels if pointwise_depth ==
                                     1 else reduced)
         self.split_sizes += [reduced] * len(kernel_sizes)
-        self.pointwise_conv = nn.Linear(
-            in_channels, sum(self.split_sizes)) if self.split_sizes else None
+        self.pointwise_conv = nn.Linear(in_channels, sum(
+            self.split_sizes)) if self.split_sizes else None
         # Design B's second 1x1 conv of the pointwise branch.
         self.pointwise_expand = nn.Linear(
             reduced, in_channels) if pointwise_depth == 2 else None
@@ -205,8 +201,7 @@ class MultiScaleConvNeXtBlock(BaseModule):
             branches.append(pointwise)
         for conv, r in zip(self.branch_convs, reduced):
             # Spatial convs run channels-first; the permutes are views.
-            branches.append(
-                conv(r.permute(0, 3, 1, 2)).permute(0, 2, 3, 1))
+            branches.append(conv(r.permute(0, 3, 1, 2)).permute(0, 2, 3, 1))
         return branches
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -34,8 +34,10 @@ def test_unknown_arch_lists_valid_ones():
 
 
 def test_arch_dict_lengths_must_agree():
-    with pytest.raises(ValueError, match=r'"depths" \(\[3, 3\]\) and '
-                       r'"channels" \(\[8, 16, 24\]\).*same length'):
+    with pytest.raises(
+            ValueError,
+            match=r'"depths" \(\[3, 3\]\) and '
+            r'"channels" \(\[8, 16, 24\]\).*same length'):
         MultiScaleConvNeXt(arch=dict(depths=[3, 3], channels=[8, 16, 24]))
 
 
@@ -65,8 +67,10 @@ def test_bad_frozen_stages(frozen_stages):
 
 
 def test_bad_stem_type():
-    with pytest.raises(ValueError, match=r"Unknown stem_type 'conv'.*"
-                       r"\['overlap', 'patchify'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"Unknown stem_type 'conv'.*"
+            r"\['overlap', 'patchify'\]"):
         small_backbone(stem_type='conv')
 
 
@@ -227,8 +231,8 @@ def test_patchify_convnext_blocks_are_mmpretrains_convnext():
     assert all(ours_state[k].shape == theirs_state[k].shape
                for k in ours_state)
     for name in ours_state:
-        assert ours.get_layer_depth(name, '') == theirs.get_layer_depth(
-            name, '')
+        assert ours.get_layer_depth(name,
+                                    '') == theirs.get_layer_depth(name, '')
     theirs.load_state_dict(ours_state)
     ours.eval(), theirs.eval()
     x = torch.rand(1, 3, 32, 32)

@@ -23,17 +23,19 @@ def reference_forward(block, x, kernel_sizes, pointwise_depth):
     out of the fused weight, and the reduced branches run one by one."""
     reduced = C // 2
     t = block.depthwise_conv(x)
-    t = F.layer_norm(t.permute(0, 2, 3, 1), (C, ), block.norm.weight,
-                     block.norm.bias, block.norm.eps).permute(0, 3, 1, 2)
+    t = F.layer_norm(
+        t.permute(0, 2, 3, 1), (C, ), block.norm.weight, block.norm.bias,
+        block.norm.eps).permute(0, 3, 1, 2)
     branches = [t]
     start = 0
     if pointwise_depth:
         width = C if pointwise_depth == 1 else reduced
         pointwise = separate_conv1x1(block.pointwise_conv,
-                                     slice(start, start + width))(t)
+                                     slice(start, start + width))(
+                                         t)
         if pointwise_depth == 2:
-            pointwise = separate_conv1x1(block.pointwise_expand,
-                                         slice(None))(pointwise)
+            pointwise = separate_conv1x1(block.pointwise_expand, slice(None))(
+                pointwise)
         branches.append(pointwise)
         start += width
     for conv in block.branch_convs:
@@ -60,8 +62,7 @@ def test_fused_1x1_equals_separate_convs(kwargs):
     block = MultiScaleConvNeXtBlock(
         C, layer_scale_init_value=0.5, **kwargs).eval()
     x = torch.randn(2, C, 6, 5)
-    expected = reference_forward(block, x,
-                                 kwargs.get('kernel_sizes', (3, 5)),
+    expected = reference_forward(block, x, kwargs.get('kernel_sizes', (3, 5)),
                                  kwargs.get('pointwise_depth', 1))
     assert torch.allclose(block(x), expected, atol=1e-5)
 
@@ -118,8 +119,8 @@ def test_drop_path_and_layer_scale_off():
      r'factorized_kernel_sizes \[7\] are not in kernel_sizes \(3, 5\)'),
     (dict(kernel_sizes=(3, 4)), r'odd positive integers.*\(3, 4\)'),
     (dict(pointwise_depth=3), r'pointwise_depth must be 0, 1 or 2, got 3'),
-    (dict(kernel_sizes=(), pointwise_depth=0, with_identity_branch=False),
-     'at least one branch'),
+    (dict(kernel_sizes=(), pointwise_depth=0,
+          with_identity_branch=False), 'at least one branch'),
 ])
 def test_bad_arguments(kwargs, message):
     kwargs.setdefault('in_channels', C)
