@@ -14,11 +14,17 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
     as ``LoadImageFromFile``; ``ignore_empty=True`` skips (returns None for)
     images that cannot be decoded too, not only files that cannot be read.
 
+    An image that is loaded already (``img`` given, no ``img_path``) passes
+    through unchanged: mmpretrain's inferencers load images themselves and
+    remove only a plain ``LoadImageFromFile`` from a config's test pipeline.
+
     Raises:
         OSError: The image cannot be decoded; the message gives its path.
     """
 
     def transform(self, results: dict) -> dict:
+        if 'img_path' not in results and 'img' in results:
+            return results
         try:
             return super().transform(results)
         except FileNotFoundError:

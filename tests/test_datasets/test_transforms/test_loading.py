@@ -34,3 +34,25 @@ def test_missing_file(tmp_path):
     path = str(tmp_path / 'missing.JPEG')
     with pytest.raises(FileNotFoundError, match='missing.JPEG'):
         CheckedLoadImageFromFile()(dict(img_path=path))
+
+
+def test_loaded_image_passes_through():
+    img = np.full((4, 5, 3), 9, dtype=np.uint8)
+    results = CheckedLoadImageFromFile()(dict(img=img, ori_shape=(4, 5)))
+    assert results['img'] is img
+
+
+def test_mmpretrain_inferencer_with_a_checked_loading_pipeline(repo_root):
+    # mmpretrain's inferencers strip only a plain LoadImageFromFile from the
+    # test pipeline and hand the rest an image they loaded themselves.
+    from mmpretrain.apis import ImageClassificationInferencer
+    config = (f'{repo_root}/configs/convnext_lstm/'
+              'convnext-lstm-tiny_1xb128_cifar10-jpg.py')
+    inferencer = ImageClassificationInferencer(config)
+    image = f'{repo_root}/demo/cifar10_demo/test/cat/0000.jpg'
+    from_path = inferencer(image)[0]
+    from_array = inferencer(np.asarray(Image.open(image))[..., ::-1])[0]
+    assert 0 <= from_path['pred_label'] < 10
+    assert from_path['pred_label'] == from_array['pred_label']
+    np.testing.assert_allclose(from_path['pred_scores'],
+                               from_array['pred_scores'], rtol=1e-5)
