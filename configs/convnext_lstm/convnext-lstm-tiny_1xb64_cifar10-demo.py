@@ -6,28 +6,19 @@
 # a one-epoch warm-up and cosine decay over 8 epochs, no stochastic depth.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny.py',
-    '../_base_/datasets/cifar10_bs128.py',
+    '../_base_/datasets/cifar10-jpg_bs128.py',
     '../_base_/schedules/tiny-imagenet_bs256_adamw.py',
     '../_base_/default_runtime.py',
 ]
 
 # Eight epochs are too few for stochastic depth to pay off.
 model = dict(backbone=dict(drop_path_rate=0.))
-# The JPEGs are decoded to BGR; the mean and std are CIFAR-10's RGB ones.
-data_preprocessor = dict(to_rgb=True)
 
-dataset_type = 'CustomDataset'
 data_root = 'demo/cifar10_demo'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
 # The demo images are 32x32 already; resizing lets the inferencer and the
 # picture tools take images of any size.
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='ResizeEdge', scale=32, edge='short'),
     dict(type='CenterCrop', crop_size=32),
     dict(type='PackInputs'),
@@ -35,23 +26,11 @@ test_pipeline = [
 # One loader process: decoding 32x32 JPEGs is cheap, and on a 2-core
 # machine more processes only take CPU time from the model.
 train_dataloader = dict(
-    batch_size=64,
-    num_workers=1,
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline))
+    batch_size=64, num_workers=1, dataset=dict(data_root=data_root))
 val_dataloader = dict(
     batch_size=100,
     num_workers=1,
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='test',
-        pipeline=test_pipeline))
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_epochs = 8
