@@ -54,5 +54,5 @@ def test_mmpretrain_inferencer_with_a_checked_loading_pipeline(repo_root):
     from_array = inferencer(np.asarray(Image.open(image))[..., ::-1])[0]
     assert 0 <= from_path['pred_label'] < 10
     assert from_path['pred_label'] == from_array['pred_label']
-    np.testing.assert_allclose(from_path['pred_scores'],
-                               from_array['pred_scores'], rtol=1e-5)
+    np.testing.assert_allclose(
+        from_path['pred_scores'], from_array['pred_scores'], rtol=1e-5)
