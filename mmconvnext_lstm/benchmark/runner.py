@@ -85,7 +85,8 @@ def _flush_denormals(device: torch.device) -> Iterator[None]:
     """Flush denormal floats to zero on the CPU while measuring, as our
     training tools do there (``FlushDenormalHook``): the layer scale's 1e-6
     start otherwise slows CPU steps by chance, depending on which values
-    happen to fall below float32's normal range."""
+    happen to fall below float32's normal range. Flushing is turned off
+    again afterwards (torch's default; torch cannot read the setting)."""
     flushing = device.type == 'cpu' and torch.set_flush_denormal(True)
     try:
         yield
