@@ -38,3 +38,18 @@ def shared_archive():
         return path
 
     return _find
+
+
+TIERS = ('unit', 'e2e')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test belongs to exactly one tier, so `-m unit` and `-m e2e`
+    together run the whole suite."""
+    for item in items:
+        tiers = [tier for tier in TIERS if item.get_closest_marker(tier)]
+        if len(tiers) != 1:
+            raise pytest.UsageError(
+                f'{item.nodeid} must be marked with exactly one of '
+                f'{TIERS} (found {tiers}): add `pytestmark = '
+                'pytest.mark.unit` (or e2e) to its module.')

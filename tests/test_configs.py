@@ -14,6 +14,8 @@ from mmpretrain.registry import MODELS
 
 import mmconvnext_lstm  # noqa: F401 (registers the modules)
 
+pytestmark = pytest.mark.unit
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 CONFIGS = sorted(

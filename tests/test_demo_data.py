@@ -9,6 +9,8 @@ import pytest
 from mmconvnext_lstm.demo_data import (CIFAR10_CLASSES, DEMO_ROOT,
                                        make_cifar10_demo)
 
+pytestmark = pytest.mark.unit
+
 
 def _make_archive(path, per_class=3):
     """A stand-in for cifar10-jpg.tar.gz whose 'JPEGs' hold their names."""

@@ -9,6 +9,8 @@ from mmconvnext_lstm.analysis import (PAPER_ROWS, build_model,
                                       model_complexity, model_config_dir)
 from mmconvnext_lstm.models import BiLSTM2D
 
+pytestmark = pytest.mark.unit
+
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
     '_base_', 'models')

@@ -6,6 +6,8 @@ from torch import nn
 
 from mmconvnext_lstm.apis import CheckpointError, check_checkpoint
 
+pytestmark = pytest.mark.unit
+
 
 class TwoLayers(nn.Module):
 

@@ -8,6 +8,8 @@ from mmengine.config import Config
 
 from mmconvnext_lstm.apis import UsageError, merge_test_args, merge_train_args
 
+pytestmark = pytest.mark.unit
+
 RECIPE = osp.join(
     osp.dirname(__file__), '..', '..', 'configs', 'convnext_lstm',
     'convnext-lstm-tiny_1xb128_cifar10.py')

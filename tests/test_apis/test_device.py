@@ -1,13 +1,13 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 import pytest
 import torch
+from helpers import needs_cpu_only
 from mmengine.config import Config
 
 from mmconvnext_lstm.apis import (UsageError, adapt_to_device,
                                   check_amp_supported)
 
-needs_cpu_only = pytest.mark.skipif(
-    torch.cuda.is_available(), reason='tests the machine without GPU')
+pytestmark = pytest.mark.unit
 
 
 def runtime_config(**kwargs):

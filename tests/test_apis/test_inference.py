@@ -14,6 +14,8 @@ from mmpretrain.apis import FeatureExtractor, ImageClassificationInferencer
 
 from mmconvnext_lstm.demo_data import CIFAR10_CLASSES
 
+pytestmark = pytest.mark.unit
+
 # Stage widths of ConvNeXt-LSTM-T and the map sides at 32x32 input (the
 # stem divides by 4, every later stage by 2).
 STAGE_SHAPES_32PX = [(64, 8, 8), (128, 4, 4), (320, 2, 2), (512, 1, 1)]

@@ -10,6 +10,8 @@ from mmpretrain import get_model, list_models
 from mmconvnext_lstm.apis.model_hub import (find_model_index,
                                             register_model_index)
 
+pytestmark = pytest.mark.unit
+
 
 def _metafile_names(repo_root):
     with open(osp.join(repo_root, 'model-index.yml')) as f:

@@ -12,6 +12,8 @@ import torch
 from mmconvnext_lstm.benchmark import (MemoryMeter, amp_output_error,
                                        format_markdown, run_benchmark)
 
+pytestmark = pytest.mark.unit
+
 MODELS = 'configs/_base_/models'
 
 

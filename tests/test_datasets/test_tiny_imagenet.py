@@ -9,6 +9,8 @@ from synthetic_datasets import make_tiny_imagenet
 
 from mmconvnext_lstm.datasets import TinyImageNet
 
+pytestmark = pytest.mark.unit
+
 WNIDS = ('n01443537', 'n01629819', 'n01641577')
 LOAD = [dict(type='CheckedLoadImageFromFile')]
 

@@ -7,6 +7,8 @@ from mmpretrain.registry import HOOKS
 
 import mmconvnext_lstm  # noqa: F401  registers the hook
 
+pytestmark = pytest.mark.unit
+
 # Half of float32's smallest normal number: a denormal.
 DENORMAL = 0.5 * torch.finfo(torch.float32).tiny
 

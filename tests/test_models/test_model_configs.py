@@ -14,6 +14,8 @@ import mmconvnext_lstm  # noqa: F401
 from mmconvnext_lstm.models import (BiLSTM2D, MultiScaleConvNeXt,
                                     MultiScaleConvNeXtBlock)
 
+pytestmark = pytest.mark.unit
+
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
     '_base_', 'models')

@@ -3,7 +3,11 @@
 no change to the config."""
 import os.path as osp
 
-from conftest import NUM_TRAIN, checkpoint_meta, free_port, needs_cpu_only, run
+import pytest
+from e2e_utils import NUM_TRAIN, checkpoint_meta, free_port, run
+from helpers import needs_cpu_only
+
+pytestmark = pytest.mark.e2e
 
 
 @needs_cpu_only

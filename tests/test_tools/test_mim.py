@@ -3,7 +3,10 @@
 user's experiment outside the repository trained and tested through mim."""
 import os.path as osp
 
-from conftest import BIN, checkpoint_meta, run
+import pytest
+from e2e_utils import BIN, checkpoint_meta, run
+
+pytestmark = pytest.mark.e2e
 
 MIM = osp.join(BIN, 'mim')
 

@@ -7,9 +7,12 @@ import json
 import os.path as osp
 import sys
 
-from conftest import BIN, checkpoint_meta, run
+import pytest
+from e2e_utils import BIN, checkpoint_meta, run
 from mmengine.config import Config
 from synthetic_datasets import make_tiny_imagenet
+
+pytestmark = pytest.mark.e2e
 
 CONFIG = 'configs/convnext_lstm_tiny.py'
 TRAIN_IMAGES = 6  # 3 classes x 2; batch 3: 2 iterations per epoch

@@ -12,8 +12,10 @@ import sys
 import time
 
 import pytest
-from conftest import (HERE, NUM_TRAIN, TIMEOUT, checkpoint_meta,
-                      needs_cpu_only, run)
+from e2e_utils import HERE, NUM_TRAIN, TIMEOUT, checkpoint_meta, run
+from helpers import needs_cpu_only
+
+pytestmark = pytest.mark.e2e
 
 ITERS_PER_EPOCH = NUM_TRAIN // 2
 

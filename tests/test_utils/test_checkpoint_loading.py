@@ -11,6 +11,8 @@ from mmengine.runner import load_checkpoint
 import mmconvnext_lstm  # noqa: F401  applies the fix
 from mmconvnext_lstm.utils import allow_mmengine_checkpoints
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def checkpoint(tmp_path):

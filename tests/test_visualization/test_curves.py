@@ -6,6 +6,8 @@ from matplotlib.image import imread
 
 from mmconvnext_lstm.visualization import load_run, plot_curves, summarize_run
 
+pytestmark = pytest.mark.unit
+
 
 def _write_run(work_dir, losses, accuracies, timestamp='20260101_000000'):
     """A work dir as mmengine leaves it: <timestamp>/vis_data/scalars.json

@@ -12,6 +12,8 @@ from mmconvnext_lstm.visualization import (collect_feature_maps,
                                            default_cam_stage, grad_cam,
                                            visualize_features)
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope='module')
 def checkpoints(tmp_path_factory):

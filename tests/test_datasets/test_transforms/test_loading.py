@@ -5,6 +5,8 @@ from PIL import Image
 
 from mmconvnext_lstm.datasets import CheckedLoadImageFromFile
 
+pytestmark = pytest.mark.unit
+
 
 def test_loads_like_load_image_from_file(tmp_path):
     path = str(tmp_path / 'gray.png')

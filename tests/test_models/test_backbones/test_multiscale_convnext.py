@@ -6,6 +6,8 @@ from mmpretrain.registry import MODELS
 
 from mmconvnext_lstm.models import MultiScaleConvNeXt
 
+pytestmark = pytest.mark.unit
+
 TINY = dict(depths=[3, 3, 9, 3], channels=[64, 128, 320, 512])
 # One block a stage keeps the many shape checks fast; the stages, stems and
 # norms are the same as tiny's.

@@ -6,6 +6,8 @@ from mmpretrain.registry import MODELS
 
 from mmconvnext_lstm.models import BiLSTM2D
 
+pytestmark = pytest.mark.unit
+
 
 def test_registered():
     assert MODELS.get('BiLSTM2D') is BiLSTM2D

@@ -6,6 +6,8 @@ import torch.nn.functional as F
 
 from mmconvnext_lstm.models import MultiScaleConvNeXtBlock
 
+pytestmark = pytest.mark.unit
+
 C = 16
 
 
