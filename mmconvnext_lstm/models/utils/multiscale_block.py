@@ -1,5 +1,5 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from typing import Sequence
+from typing import Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -7,61 +7,152 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.convnext import ConvNeXtBlock
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
-# The backbone picks its block from the registry, so ConvNeXt's own block is
-# made available there under its class name for the ablation rows.
-if 'ConvNeXtBlock' not in MODELS.module_dict:
-    MODELS.register_module(module=ConvNeXtBlock)
+CONV_IMPLS = ('auto', 'channel_multiplier', 'grouped')
+
+
+def resolve_conv_impl(conv_impl: str, x: torch.Tensor) -> str:
+    """The kernel ``conv_impl`` stands for on the device of ``x``.
+
+    ``'auto'`` is ``'channel_multiplier'`` on the CPU, where it was measured
+    faster (docs/benchmarks.md), and ``'grouped'`` on every other device.
+    """
+    if conv_impl == 'auto':
+        return 'channel_multiplier' if x.device.type == 'cpu' else 'grouped'
+    return conv_impl
+
+
+def check_conv_impl(conv_impl: str) -> None:
+    if conv_impl not in CONV_IMPLS:
+        raise ValueError(f'conv_impl must be one of {CONV_IMPLS}, got '
+                         f'{conv_impl!r}.')
+
+
+def check_drop_path_rate(drop_path_rate: float) -> None:
+    if not 0 <= drop_path_rate < 1:
+        raise ValueError(
+            f'drop_path_rate must be in [0, 1), got {drop_path_rate}: 1 '
+            'drops every sample (DropPath divides by 1 - rate, giving NaN).')
+
+
+def check_layer_scale_init_value(layer_scale_init_value: float) -> None:
+    if layer_scale_init_value < 0:
+        raise ValueError('layer_scale_init_value must be >= 0 (0 disables '
+                         f'layer scale), got {layer_scale_init_value}.')
 
 
 class ChannelMultiplierConv2d(nn.Conv2d):
-    """A grouped conv with one input channel per group, computed as a
-    depthwise conv of the input with every channel repeated.
+    """A grouped conv with one input channel per group
+    (``groups=in_channels``), each feeding ``out_channels // in_channels``
+    outputs.
 
-    Both compute the same sums with the same weights (``out_channels``
-    filters of shape (1, k, k)), so parameters and outputs are those of
-    ``nn.Conv2d(..., groups=in_channels)``; but oneDNN runs depthwise convs
-    far faster than grouped ones (9x forward and backward for the 14x14
-    stage's 3x3 branch on a CPU). The repeated input is channels-last, as
-    the rest of the block.
+    With ``conv_impl='channel_multiplier'`` it is computed as a depthwise
+    conv of the input with every channel repeated: the same sums with the
+    same weights, but oneDNN runs depthwise convs far faster than grouped
+    ones (9x forward and backward for the 14x14 stage's 3x3 branch on a
+    CPU). ``'grouped'`` is ``nn.Conv2d``'s own grouped conv. Parameters and
+    outputs are the same either way.
+
+    Args:
+        in_channels (int): Number of input channels, one per group.
+        out_channels (int): Number of output channels, a multiple of
+            ``in_channels``.
+        kernel_size (int | tuple[int, int]): Size of the kernel.
+        padding (int | tuple[int, int]): Zero padding of both sides.
+            Defaults to 0.
+        conv_impl (str): ``'auto'``, ``'channel_multiplier'`` or
+            ``'grouped'``, see :func:`resolve_conv_impl`. Defaults to 'auto'.
     """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: Union[int, Tuple[int, int]],
+                 padding: Union[int, Tuple[int, int]] = 0,
+                 conv_impl: str = 'auto'):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            padding=padding,
+            groups=in_channels)
+        check_conv_impl(conv_impl)
+        self.conv_impl = conv_impl
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        multiplier = self.out_channels // self.in_channels
-        x = x.permute(0, 2, 3, 1).repeat_interleave(
-            multiplier, dim=-1).permute(0, 3, 1, 2)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.out_channels)
+        if resolve_conv_impl(self.conv_impl, x) == 'grouped':
+            return super().forward(x)
+        # Repeated in NHWC, so the input of the depthwise conv is
+        # channels-last, as the rest of the block on the CPU.
+        repeated = x.permute(0, 2, 3, 1).repeat_interleave(
+            self.out_channels // self.in_channels, dim=-1).permute(0, 3, 1, 2)
+        return F.conv2d(repeated, self.weight, self.bias, self.stride,
+                        self.padding, self.dilation, self.out_channels)
 
 
-def _grouped_conv(channels: int, kernel_size: int,
-                  factorized: bool) -> nn.Module:
-    """A k x k conv that doubles the width of a reduced branch.
+class PointwiseConv2d(nn.Linear):
+    """A 1x1 conv of an (N, C, H, W) map, computed as a ``nn.Linear`` over
+    the channels of its NHWC view, as mmpretrain's ConvNeXtBlock computes
+    its 1x1 convs (``linear_pw_conv=True``). With channels-last memory both
+    permutes are views.
 
-    Each input channel feeds two output channels (``groups=channels``), as
-    the paper's multi-scale branches are cheap, Inception-style filters on
-    the reduced width. ``factorized`` computes it as a 1 x k conv followed by
-    a depthwise k x 1 conv (Table 7's design C).
+    Args:
+        in_channels (int): Number of input channels.
+        out_channels (int): Number of output channels.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__(in_channels, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+def pointwise_branch(channels: int, reduced_channels: int,
+                     depth: int) -> nn.Sequential:
+    """``depth`` 1x1 convs from ``channels`` back to ``channels``: one
+    ``C -> C`` conv, or ``C -> C/r -> C`` (Table 7's design B)."""
+    widths = [channels] + [reduced_channels] * (depth - 1) + [channels]
+    return nn.Sequential(*[
+        PointwiseConv2d(width_in, width_out)
+        for width_in, width_out in zip(widths, widths[1:])
+    ])
+
+
+def reduced_branch(channels: int, reduced_channels: int, kernel_size: int,
+                   factorized: bool, conv_impl: str) -> nn.Sequential:
+    """A 1x1 conv down to ``reduced_channels``, then a k x k conv back to
+    ``channels`` in which each reduced channel feeds ``channels //
+    reduced_channels`` outputs.
+
+    ``factorized`` computes the k x k conv as a 1 x k conv of the same
+    grouping followed by a depthwise k x 1 conv (Table 7's design C).
     """
     pad = kernel_size // 2
+    reduce = PointwiseConv2d(channels, reduced_channels)
     if not factorized:
-        return ChannelMultiplierConv2d(
-            channels, 2 * channels, kernel_size, padding=pad, groups=channels)
+        return nn.Sequential(
+            reduce,
+            ChannelMultiplierConv2d(
+                reduced_channels,
+                channels,
+                kernel_size,
+                padding=pad,
+                conv_impl=conv_impl))
     return nn.Sequential(
+        reduce,
         ChannelMultiplierConv2d(
-            channels,
-            2 * channels, (1, kernel_size),
+            reduced_channels,
+            channels, (1, kernel_size),
             padding=(0, pad),
-            groups=channels),
+            conv_impl=conv_impl),
         nn.Conv2d(
-            2 * channels,
-            2 * channels, (kernel_size, 1),
+            channels,
+            channels, (kernel_size, 1),
             padding=(pad, 0),
-            groups=2 * channels),
-    )
+            groups=channels))
 
 
 @MODELS.register_module()
@@ -72,16 +163,24 @@ class MultiScaleConvNeXtBlock(BaseModule):
     Our reading of section 3.3 of `ConvNeXt Feature Extraction Study for
     Image Data` (Figure 4 is missing from the paper)::
 
-        t  = LN(DWConv7x7(x))                         C channels
-        b0 = t                                        identity branch
-        b1 = Conv1x1(t)                               C -> C
+        t  = LN(DWConv7x7(x))                          C channels
+        b0 = t                                         identity branch
+        b1 = Conv1x1(t)                                C -> C
         bk = GConvKxK(Conv1x1(t): C -> C/r), K = 3, 5  C/r -> C
         y  = Conv1x1(GELU(cat[b0, b1, b3, b5]))        4C -> C
         out = x + DropPath(gamma * y)
 
     With the default two kernels the concatenation is 4C wide, the hidden
-    width of ConvNeXt's inverted bottleneck. The 1x1 convs that read ``t``
-    (``b1`` and the reductions of every ``bk``) are computed as one matmul.
+    width of ConvNeXt's inverted bottleneck. Each branch is one module of
+    ``branches``, in the order of the concatenation.
+
+    ``conv_impl`` picks the kernels for the device: the grouped k x k convs
+    as :class:`ChannelMultiplierConv2d` and the block in channels-last
+    memory is what was measured fastest on a CPU (docs/benchmarks.md:
+    oneDNN's grouped and NCHW depthwise convs are slow); on a GPU the
+    plain grouped conv has not been measured against it yet (issue 9), so
+    ``'auto'`` uses the CPU path only for CPU tensors, decided at run time.
+    The parameters are the same whatever the value.
 
     Args:
         in_channels (int): The number of input channels.
@@ -95,7 +194,7 @@ class MultiScaleConvNeXtBlock(BaseModule):
             ``kernel_sizes`` computed as a 1 x k then a k x 1 conv.
             ``(3, )`` is Table 7's design C. Defaults to ``()``.
         reduction_ratio (int): Width reduction of the 1x1 conv in front of
-            every k x k conv. Defaults to 2.
+            every k x k conv; it must divide ``in_channels``. Defaults to 2.
         pointwise_depth (int): Number of 1x1 convs in the pointwise branch.
             1 is a single ``C -> C`` conv; 2 is ``C -> C/r -> C``, our
             reading of Table 7's design B ("two 1x1 convs"). 0 drops the
@@ -107,9 +206,16 @@ class MultiScaleConvNeXtBlock(BaseModule):
             Defaults to ``dict(type='LN2d', eps=1e-6)``.
         act_cfg (dict): The config dict for the activation after the
             concatenation. Defaults to ``dict(type='GELU')``.
-        drop_path_rate (float): Stochastic depth rate. Defaults to 0.
+        drop_path_rate (float): Stochastic depth rate, in [0, 1).
+            Defaults to 0.
         layer_scale_init_value (float): Init value for Layer Scale; 0
             disables it. Defaults to 1e-6.
+        conv_impl (str): Kernels of the grouped convs: ``'auto'`` (the CPU
+            path on CPU tensors, ``'grouped'`` elsewhere),
+            ``'channel_multiplier'`` (the CPU path: depthwise convs of
+            repeated channels and channels-last memory) or ``'grouped'``
+            (``nn.Conv2d``'s grouped convs, memory format left as it comes).
+            Defaults to 'auto'.
         with_cp (bool): Use gradient checkpointing or not. Defaults to False.
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.
@@ -127,13 +233,18 @@ class MultiScaleConvNeXtBlock(BaseModule):
                  act_cfg: dict = dict(type='GELU'),
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
+                 conv_impl: str = 'auto',
                  with_cp: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if in_channels % reduction_ratio != 0:
+        if in_channels < 1:
             raise ValueError(
-                f'in_channels ({in_channels}) must be divisible by '
-                f'reduction_ratio ({reduction_ratio}).')
+                f'in_channels must be at least 1, got {in_channels}.')
+        if not (isinstance(reduction_ratio, int) and reduction_ratio >= 1
+                and in_channels % reduction_ratio == 0):
+            raise ValueError(
+                f'reduction_ratio must be a positive int that divides '
+                f'in_channels ({in_channels}), got {reduction_ratio!r}.')
         unknown = set(factorized_kernel_sizes) - set(kernel_sizes)
         if unknown:
             raise ValueError(
@@ -147,40 +258,33 @@ class MultiScaleConvNeXtBlock(BaseModule):
                 f'pointwise_depth must be 0, 1 or 2, got {pointwise_depth}.')
         if not (with_identity_branch or pointwise_depth or kernel_sizes):
             raise ValueError('The block needs at least one branch.')
+        check_drop_path_rate(drop_path_rate)
+        check_layer_scale_init_value(layer_scale_init_value)
+        check_conv_impl(conv_impl)
 
+        self.conv_impl = conv_impl
         self.with_cp = with_cp
-        self.with_identity_branch = with_identity_branch
-        reduced = in_channels // reduction_ratio
+        reduced_channels = in_channels // reduction_ratio
 
         self.depthwise_conv = nn.Conv2d(
             in_channels, in_channels, groups=in_channels, **dw_conv_cfg)
         self.norm = build_norm_layer(norm_cfg, in_channels)
 
-        # Widths of the fused 1x1 conv's output, one slice per branch that
-        # starts with a 1x1 conv on ``t``.
-        self.split_sizes = []
+        branches = [nn.Identity()] if with_identity_branch else []
         if pointwise_depth:
-            self.split_sizes.append(in_channels if pointwise_depth ==
-                                    1 else reduced)
-        self.split_sizes += [reduced] * len(kernel_sizes)
-        self.pointwise_conv = nn.Linear(in_channels, sum(
-            self.split_sizes)) if self.split_sizes else None
-        # Design B's second 1x1 conv of the pointwise branch.
-        self.pointwise_expand = nn.Linear(
-            reduced, in_channels) if pointwise_depth == 2 else None
-        self.with_pointwise_branch = pointwise_depth > 0
-
-        self.branch_convs = nn.ModuleList([
-            _grouped_conv(reduced, k, k in factorized_kernel_sizes)
+            branches.append(
+                pointwise_branch(in_channels, reduced_channels,
+                                 pointwise_depth))
+        branches += [
+            reduced_branch(in_channels, reduced_channels, k, k
+                           in factorized_kernel_sizes, conv_impl)
             for k in kernel_sizes
-        ])
+        ]
+        self.branches = nn.ModuleList(branches)
 
-        num_branches = (
-            int(with_identity_branch) + int(pointwise_depth > 0) +
-            len(kernel_sizes))
-        self.hidden_channels = num_branches * in_channels
+        self.hidden_channels = len(branches) * in_channels
         self.act = MODELS.build(act_cfg)
-        self.fuse_conv = nn.Linear(self.hidden_channels, in_channels)
+        self.fuse_conv = PointwiseConv2d(self.hidden_channels, in_channels)
 
         self.gamma = nn.Parameter(
             layer_scale_init_value * torch.ones(in_channels),
@@ -188,36 +292,22 @@ class MultiScaleConvNeXtBlock(BaseModule):
         self.drop_path = DropPath(
             drop_path_rate) if drop_path_rate > 0. else nn.Identity()
 
-    def _branches(self, t: torch.Tensor) -> list:
-        """All branch outputs of the normalised map ``t`` (N, H, W, C)."""
-        branches = [t] if self.with_identity_branch else []
-        if self.pointwise_conv is None:
-            return branches
-        reduced = self.pointwise_conv(t).split(self.split_sizes, dim=-1)
-        if self.with_pointwise_branch:
-            pointwise, reduced = reduced[0], reduced[1:]
-            if self.pointwise_expand is not None:
-                pointwise = self.pointwise_expand(pointwise)
-            branches.append(pointwise)
-        for conv, r in zip(self.branch_convs, reduced):
-            # Spatial convs run channels-first; the permutes are views.
-            branches.append(conv(r.permute(0, 3, 1, 2)).permute(0, 2, 3, 1))
-        return branches
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
 
         def _inner_forward(x):
-            # In channels-last memory the NHWC permutes below are free views
-            # and the depthwise conv's backward avoids oneDNN's slow NCHW
-            # path on the CPU; the block's output stays channels-last.
-            shortcut = x = x.contiguous(memory_format=torch.channels_last)
+            if resolve_conv_impl(self.conv_impl, x) == 'channel_multiplier':
+                # oneDNN's NCHW depthwise conv backward is slow on the CPU;
+                # channels-last stays so through the block's convs.
+                x = x.contiguous(memory_format=torch.channels_last)
+            shortcut = x
             t = self.depthwise_conv(x).permute(0, 2, 3, 1)
-            t = self.norm(t, data_format='channel_last')
-            y = self.act(torch.cat(self._branches(t), dim=-1))
-            y = self.fuse_conv(y)
+            # LN2d's channel_first mode would copy to NCHW memory.
+            t = self.norm(t, data_format='channel_last').permute(0, 3, 1, 2)
+            y = torch.cat([branch(t) for branch in self.branches], dim=1)
+            y = self.fuse_conv(self.act(y))
             if self.gamma is not None:
-                y = y * self.gamma
-            return shortcut + self.drop_path(y.permute(0, 3, 1, 2))
+                y = y * self.gamma.view(-1, 1, 1)
+            return shortcut + self.drop_path(y)
 
         if self.with_cp and x.requires_grad:
             return cp.checkpoint(_inner_forward, x, use_reentrant=False)
