@@ -10,6 +10,9 @@ from mmpretrain.models.backbones.convnext import ConvNeXt
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
+from ..utils.multiscale_block import (check_drop_path_rate,
+                                      check_layer_scale_init_value)
+
 
 def patchify_stem(in_channels: int, out_channels: int,
                   norm_cfg: dict) -> nn.Sequential:
@@ -36,6 +39,12 @@ def overlap_stem(in_channels: int, out_channels: int,
 
 STEMS = {'patchify': patchify_stem, 'overlap': overlap_stem}
 
+# Short block names the backbone resolves itself, so that mmpretrain's
+# ConvNeXtBlock needs no registration in mmpretrain's MODELS.
+BLOCK_ALIASES = {
+    'ConvNeXtBlock': 'mmpretrain.models.backbones.convnext.ConvNeXtBlock'
+}
+
 
 def _conv_output_size(size: int, layers: nn.Module) -> int:
     """The spatial size after every Conv2d in ``layers``."""
@@ -54,9 +63,9 @@ class MultiScaleConvNeXt(BaseBackbone):
 
     ConvNeXt with the paper's two-conv stem and its multi-scale "New Block"
     (:class:`MultiScaleConvNeXtBlock`). ``stem_type='patchify'`` and
-    ``block_cfg=dict(type='ConvNeXtBlock')`` give back ConvNeXt's own stem
-    and block, so every ablation row of the paper is a config switch. The
-    module layout is ConvNeXt's, so its checkpoints' key names, freezing and
+    ConvNeXt's block in ``block_cfg`` give back ConvNeXt's own stem and
+    block, so every ablation row of the paper is a config switch. The module
+    layout is ConvNeXt's, so its checkpoints' key names, freezing and
     layer-wise learning rate decay carry over.
 
     Args:
@@ -73,16 +82,20 @@ class MultiScaleConvNeXt(BaseBackbone):
             stride-2 convs, ``'patchify'`` for ConvNeXt's 4x4 stride-4 conv.
             Defaults to 'overlap'.
         block_cfg (dict): Config of the blocks, built from the registry with
-            the per-block arguments added. ``dict(type='ConvNeXtBlock')`` is
-            ConvNeXt's block. Defaults to
-            ``dict(type='MultiScaleConvNeXtBlock')``.
+            the per-block arguments added, e.g.
+            ``dict(type='MultiScaleConvNeXtBlock', conv_impl='grouped')``.
+            ConvNeXt's block is
+            ``'mmpretrain.models.backbones.convnext.ConvNeXtBlock'`` (mmengine
+            imports a dotted type), or ``'ConvNeXtBlock'`` for short.
+            Defaults to ``dict(type='MultiScaleConvNeXtBlock')``.
         norm_cfg (dict): The config dict for norm layers.
             Defaults to ``dict(type='LN2d', eps=1e-6)``.
         act_cfg (dict): The config dict for the blocks' activation.
             Defaults to ``dict(type='GELU')``.
-        drop_path_rate (float): Stochastic depth rate. Defaults to 0.
-        layer_scale_init_value (float): Init value for Layer Scale.
-            Defaults to 1e-6.
+        drop_path_rate (float): Stochastic depth rate of the last block, in
+            [0, 1); it grows linearly from 0 at the first. Defaults to 0.
+        layer_scale_init_value (float): Init value for Layer Scale, >= 0; 0
+            disables it. Defaults to 1e-6.
         out_indices (Sequence | int): Output from which stages.
             Defaults to -1, means the last stage.
         frozen_stages (int): Stages to be frozen (all param fixed).
@@ -143,7 +156,13 @@ class MultiScaleConvNeXt(BaseBackbone):
         if stem_type not in STEMS:
             raise ValueError(f'Unknown stem_type {stem_type!r}; choose one '
                              f'of {sorted(STEMS)}.')
+        # mmpretrain's ConvNeXtBlock does not check these itself.
+        check_drop_path_rate(drop_path_rate)
+        check_layer_scale_init_value(layer_scale_init_value)
         self.frozen_stages = frozen_stages
+        block_type = block_cfg['type']
+        block_cfg = dict(
+            block_cfg, type=BLOCK_ALIASES.get(block_type, block_type))
         self.gap_before_final_norm = gap_before_final_norm
 
         # stochastic depth decay rule

@@ -1,13 +1,16 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 import pytest
 import torch
+from helpers import DEVICES
 from mmpretrain.models.backbones import ConvNeXt
+from mmpretrain.models.backbones.convnext import ConvNeXtBlock
 from mmpretrain.registry import MODELS
 
 from mmconvnext_lstm.models import MultiScaleConvNeXt
 
 pytestmark = pytest.mark.unit
 
+CONVNEXT_BLOCK = 'mmpretrain.models.backbones.convnext.ConvNeXtBlock'
 TINY = dict(depths=[3, 3, 9, 3], channels=[64, 128, 320, 512])
 # One block a stage keeps the many shape checks fast; the stages, stems and
 # norms are the same as tiny's.
@@ -27,7 +30,37 @@ def expected_map_sizes(size):
 def test_registered():
     assert MODELS.get('MultiScaleConvNeXt') is MultiScaleConvNeXt
     assert MODELS.get('MultiScaleConvNeXtBlock') is not None
-    assert MODELS.get('ConvNeXtBlock') is not None
+    # Importing the plugin adds nothing of mmpretrain's own to its registry.
+    assert 'ConvNeXtBlock' not in MODELS.module_dict
+
+
+@pytest.mark.parametrize('block_type', [CONVNEXT_BLOCK, 'ConvNeXtBlock'])
+def test_convnext_block_by_dotted_path_or_short_name(block_type):
+    model = small_backbone(block_cfg=dict(type=block_type))
+    assert all(
+        type(block) is ConvNeXtBlock for stage in model.stages
+        for block in stage)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(drop_path_rate=1.0), r'drop_path_rate must be in \[0, 1\), got 1.0'),
+    (dict(drop_path_rate=-0.1), r'drop_path_rate must be in \[0, 1\), got '
+     r'-0.1'),
+    (dict(layer_scale_init_value=-1.0),
+     r'layer_scale_init_value must be >= 0.*got -1.0'),
+])
+@pytest.mark.parametrize('block_type',
+                         ['MultiScaleConvNeXtBlock', CONVNEXT_BLOCK])
+def test_bad_regularisation(kwargs, message, block_type):
+    with pytest.raises(ValueError, match=message):
+        small_backbone(block_cfg=dict(type=block_type), **kwargs)
+
+
+def test_block_cfg_reaches_the_blocks():
+    model = small_backbone(
+        block_cfg=dict(type='MultiScaleConvNeXtBlock', conv_impl='grouped'))
+    assert all(block.conv_impl == 'grouped' for stage in model.stages
+               for block in stage)
 
 
 def test_unknown_arch_lists_valid_ones():
@@ -92,7 +125,7 @@ def test_input_too_small_says_the_minimum(stem_type, min_size):
 
 
 @pytest.mark.parametrize('stem_type', ['overlap', 'patchify'])
-@pytest.mark.parametrize('block', ['MultiScaleConvNeXtBlock', 'ConvNeXtBlock'])
+@pytest.mark.parametrize('block', ['MultiScaleConvNeXtBlock', CONVNEXT_BLOCK])
 @pytest.mark.parametrize('out_indices', [-1, (0, 1, 2, 3), (1, -2)])
 @pytest.mark.parametrize('gap_before_final_norm', [True, False])
 @pytest.mark.parametrize('size', [32, 64])
@@ -174,17 +207,19 @@ def test_frozen_stages_get_no_gradients_and_stay_in_eval():
 
 # mmpretrain's ConvNeXtBlock calls checkpoint() without use_reentrant.
 @pytest.mark.filterwarnings('ignore:torch.utils.checkpoint')
-@pytest.mark.parametrize('block', ['MultiScaleConvNeXtBlock', 'ConvNeXtBlock'])
-def test_with_cp_gives_the_same_output_and_gradients(block):
+@pytest.mark.parametrize('block', ['MultiScaleConvNeXtBlock', CONVNEXT_BLOCK])
+@pytest.mark.parametrize('device', DEVICES)
+def test_with_cp_gives_the_same_output_and_gradients(block, device):
     torch.manual_seed(0)
     plain = small_backbone(
-        block_cfg=dict(type=block), layer_scale_init_value=1.0)
+        block_cfg=dict(type=block), layer_scale_init_value=1.0).to(device)
     checkpointed = small_backbone(
-        block_cfg=dict(type=block), layer_scale_init_value=1.0, with_cp=True)
+        block_cfg=dict(type=block), layer_scale_init_value=1.0,
+        with_cp=True).to(device)
     checkpointed.load_state_dict(plain.state_dict())
     assert all(block.with_cp for stage in checkpointed.stages
                for block in stage)
-    x = torch.rand(2, 3, 32, 32)
+    x = torch.rand(2, 3, 32, 32, device=device)
     grads = []
     for model in (plain, checkpointed):
         model.train()
@@ -195,6 +230,29 @@ def test_with_cp_gives_the_same_output_and_gradients(block):
                       model.stages[0][0].depthwise_conv.weight.grad))
     for expected, actual in zip(*grads):
         assert torch.allclose(expected, actual, atol=1e-5)
+
+
+@pytest.mark.parametrize('device', DEVICES)
+def test_conv_impls_and_memory_formats_agree(device):
+    """Both kernels and both memory formats of the input give one network:
+    same outputs and input gradients from the same weights."""
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 32, 32, device=device)
+    results = []
+    for conv_impl in ('channel_multiplier', 'grouped'):
+        torch.manual_seed(0)
+        model = small_backbone(
+            block_cfg=dict(
+                type='MultiScaleConvNeXtBlock', conv_impl=conv_impl),
+            layer_scale_init_value=1.0).to(device)
+        for memory_format in (torch.contiguous_format, torch.channels_last):
+            inputs = x.clone(memory_format=memory_format).requires_grad_()
+            out = model(inputs)[0]
+            out.pow(2).sum().backward()
+            results.append((out.detach(), inputs.grad))
+    for out, grad in results[1:]:
+        assert torch.allclose(out, results[0][0], atol=1e-5)
+        assert torch.allclose(grad, results[0][1], atol=1e-5)
 
 
 def test_eval_is_deterministic():
@@ -226,7 +284,7 @@ def test_patchify_convnext_blocks_are_mmpretrains_convnext():
     """Model B's backbone is mmpretrain's ConvNeXt; our class expresses the
     same network, with the same parameter names and layer-wise depths."""
     ours = MultiScaleConvNeXt(
-        arch=TINY, stem_type='patchify', block_cfg=dict(type='ConvNeXtBlock'))
+        arch=TINY, stem_type='patchify', block_cfg=dict(type=CONVNEXT_BLOCK))
     theirs = ConvNeXt(arch=TINY)
     ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
     assert list(ours_state) == list(theirs_state)
