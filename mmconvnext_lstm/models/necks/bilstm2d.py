@@ -30,8 +30,9 @@ class BiLSTM2D(BaseModule):
     Args:
         in_channels (int): Channels of the input map, the backbone's last
             stage width (512 for ConvNeXt-LSTM-T, 768 for ConvNeXt-T).
-        hidden_channels (int, optional): Hidden size D of each LSTM. Defaults
-            to None, which means ``in_channels // 4`` as in the paper.
+        hidden_channels (int, optional): Hidden size D of each LSTM, at least
+            1. Defaults to None, which means ``in_channels // 4`` as in the
+            paper.
         union (str): How the two directions are joined: ``'cat'`` (4D
             channels into the FC, the paper's choice) or ``'add'`` (2D).
             Defaults to 'cat'.
@@ -64,7 +65,16 @@ class BiLSTM2D(BaseModule):
         if pooling not in self.poolings:
             raise ValueError(
                 f'pooling must be one of {self.poolings}, got {pooling!r}.')
-        hidden_channels = hidden_channels or in_channels // 4
+        if in_channels < 1:
+            raise ValueError(
+                f'in_channels must be at least 1, got {in_channels}.')
+        if hidden_channels is None:
+            hidden_channels = in_channels // 4
+        if hidden_channels < 1:
+            raise ValueError(
+                f'hidden_channels must be at least 1, got {hidden_channels} '
+                f'(in_channels={in_channels}); leave it None for '
+                'in_channels // 4 or give a positive int.')
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.union = union
@@ -83,6 +93,11 @@ class BiLSTM2D(BaseModule):
     def bilstm2d(self, x: torch.Tensor) -> torch.Tensor:
         """The BiLSTM2D mixing of an (B, H, W, C) map, same shape out."""
         B, H, W, C = x.shape
+        # After DDP's replication, .to() or a memory-format change the
+        # weights may no longer be one contiguous chunk, which cuDNN warns
+        # about and copies on every call; a no-op on the CPU.
+        self.lstm_v.flatten_parameters()
+        self.lstm_h.flatten_parameters()
         vertical, _ = self.lstm_v(x.transpose(1, 2).reshape(B * W, H, C))
         vertical = vertical.reshape(B, W, H, -1).transpose(1, 2)
         horizontal, _ = self.lstm_h(x.reshape(B * H, W, C))
