@@ -1,6 +1,10 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import warnings
+
 import pytest
 import torch
+from helpers import DEVICES
+from mmpretrain.models import ImageClassifier
 from mmpretrain.models.backbones import ConvNeXt
 from mmpretrain.registry import MODELS
 
@@ -84,10 +88,77 @@ def test_pooled_input_is_refused():
 @pytest.mark.parametrize('kwargs, message', [
     (dict(union='mul'), r"union must be one of \('cat', 'add'\)"),
     (dict(pooling='sum'), r"pooling must be one of \('avg', 'max', None\)"),
+    (dict(in_channels=0), r'in_channels must be at least 1, got 0'),
+    (dict(hidden_channels=0), r'hidden_channels must be at least 1, got 0 '
+     r'\(in_channels=32\)'),
+    (dict(hidden_channels=-8), r'hidden_channels must be at least 1, got -8'),
+    (dict(in_channels=3), r'hidden_channels must be at least 1, got 0 '
+     r'\(in_channels=3\); leave it None for in_channels // 4 or give a '
+     r'positive int'),
 ])
 def test_bad_arguments(kwargs, message):
+    kwargs.setdefault('in_channels', 32)
     with pytest.raises(ValueError, match=message):
-        BiLSTM2D(32, **kwargs)
+        BiLSTM2D(**kwargs)
+
+
+def tiny_classifier():
+    """ConvNeXt-LSTM with one block a stage and narrow stages."""
+    return ImageClassifier(
+        backbone=dict(
+            type='MultiScaleConvNeXt',
+            arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 24, 32]),
+            gap_before_final_norm=False),
+        neck=dict(type='BiLSTM2D', in_channels=32),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=32))
+
+
+# Largest logit difference to fp32, relative to the largest fp32 logit.
+AUTOCAST_TOLERANCE = {torch.bfloat16: 3e-2, torch.float16: 5e-3}
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize('device', DEVICES)
+def test_autocast_logits_match_fp32(device, dtype):
+    if device == 'cpu' and dtype == torch.float16:
+        pytest.skip('oneDNN has no fp16 LSTM: CPU autocast to fp16 fails '
+                    'in nn.LSTM ("could not create a primitive descriptor")')
+    torch.manual_seed(0)
+    model = tiny_classifier().to(device).eval()
+    # 64 px leaves the last map 2x2, so both LSTMs see sequences.
+    x = torch.rand(2, 3, 64, 64, device=device)
+    with torch.no_grad():
+        expected = model(x, mode='tensor')
+        with torch.autocast(device, dtype=dtype):
+            actual = model(x, mode='tensor')
+    error = (actual.float() - expected).abs().max() / expected.abs().max()
+    assert error < AUTOCAST_TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize('device', DEVICES)
+def test_channels_last_input_gives_the_same_output(device):
+    torch.manual_seed(0)
+    neck = BiLSTM2D(16, hidden_channels=6).to(device).eval()
+    x = torch.randn(2, 16, 3, 4, device=device)
+    expected = neck(x)[0]
+    actual = neck(x.contiguous(memory_format=torch.channels_last))[0]
+    assert torch.allclose(actual, expected, atol=1e-6)
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason='the warning is cuDNN\'s: needs a CUDA GPU')
+def test_no_cudnn_warning_about_non_contiguous_weights():
+    neck = BiLSTM2D(16, hidden_channels=6).cuda()
+    # What DDP's replication or a .to() of single parameters leaves: a
+    # weight that is no longer a view of the flat cuDNN buffer.
+    weight = neck.lstm_v.weight_hh_l0
+    weight.data = weight.data.clone()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        neck(torch.randn(2, 16, 3, 4, device='cuda'))[0].sum().backward()
+    messages = [str(w.message) for w in caught]
+    assert not [m for m in messages if 'contiguous chunk' in m], messages
 
 
 def test_on_mmpretrains_convnext():
