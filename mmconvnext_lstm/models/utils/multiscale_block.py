@@ -214,7 +214,7 @@ class MultiScaleConvNeXtBlock(BaseModule):
             path on CPU tensors, ``'grouped'`` elsewhere),
             ``'channel_multiplier'`` (the CPU path: depthwise convs of
             repeated channels and channels-last memory) or ``'grouped'``
-            (``nn.Conv2d``'s grouped convs, memory format left as it comes).
+            (``nn.Conv2d``'s grouped convs, memory format not forced).
             Defaults to 'auto'.
         with_cp (bool): Use gradient checkpointing or not. Defaults to False.
         init_cfg (dict, optional): Initialization config dict.
