@@ -17,6 +17,13 @@ TINY = dict(depths=[3, 3, 9, 3], channels=[64, 128, 320, 512])
 SMALL = dict(depths=[1, 1, 1, 1], channels=[8, 16, 24, 32])
 
 
+@pytest.fixture
+def no_tf32(monkeypatch):
+    """Full fp32 convs on CUDA (cuDNN allows TF32 by default), so that two
+    kernels or memory formats can be compared to 1e-5."""
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+
+
 def small_backbone(**kwargs):
     kwargs.setdefault('arch', SMALL)
     return MODELS.build(dict(type='MultiScaleConvNeXt', **kwargs))
@@ -209,7 +216,7 @@ def test_frozen_stages_get_no_gradients_and_stay_in_eval():
 @pytest.mark.filterwarnings('ignore:torch.utils.checkpoint')
 @pytest.mark.parametrize('block', ['MultiScaleConvNeXtBlock', CONVNEXT_BLOCK])
 @pytest.mark.parametrize('device', DEVICES)
-def test_with_cp_gives_the_same_output_and_gradients(block, device):
+def test_with_cp_gives_the_same_output_and_gradients(block, device, no_tf32):
     torch.manual_seed(0)
     plain = small_backbone(
         block_cfg=dict(type=block), layer_scale_init_value=1.0).to(device)
@@ -233,7 +240,7 @@ def test_with_cp_gives_the_same_output_and_gradients(block, device):
 
 
 @pytest.mark.parametrize('device', DEVICES)
-def test_conv_impls_and_memory_formats_agree(device):
+def test_conv_impls_and_memory_formats_agree(device, no_tf32):
     """Both kernels and both memory formats of the input give one network:
     same outputs and input gradients from the same weights."""
     torch.manual_seed(0)

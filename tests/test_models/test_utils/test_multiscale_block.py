@@ -14,6 +14,13 @@ pytestmark = pytest.mark.unit
 C = 16
 
 
+@pytest.fixture
+def no_tf32(monkeypatch):
+    """Full fp32 convs on CUDA (cuDNN allows TF32 by default), so that two
+    kernels or memory formats can be compared to 1e-5."""
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+
+
 def fused_reference(block, x, reduction_ratio, kernel_sizes,
                     factorized_kernel_sizes, pointwise_depth,
                     with_identity_branch):
@@ -186,7 +193,7 @@ def test_conv_impl_keeps_the_state_dict():
 
 
 @pytest.mark.parametrize('device', DEVICES)
-def test_conv_impls_agree_on_each_device(device):
+def test_conv_impls_agree_on_each_device(device, no_tf32):
     torch.manual_seed(0)
     block = MultiScaleConvNeXtBlock(
         C, factorized_kernel_sizes=(3, ), layer_scale_init_value=0.5)
@@ -224,7 +231,7 @@ def test_channel_multiplier_runs_channels_last():
 
 
 @pytest.mark.parametrize('device', DEVICES)
-def test_channels_last_input_gives_the_same_output(device):
+def test_channels_last_input_gives_the_same_output(device, no_tf32):
     torch.manual_seed(0)
     block = MultiScaleConvNeXtBlock(
         C, layer_scale_init_value=0.5).to(device).eval()
