@@ -275,11 +275,14 @@ class MultiScaleConvNeXtBlock(BaseModule):
             branches.append(
                 pointwise_branch(in_channels, reduced_channels,
                                  pointwise_depth))
-        branches += [
-            reduced_branch(in_channels, reduced_channels, k, k
-                           in factorized_kernel_sizes, conv_impl)
-            for k in kernel_sizes
-        ]
+        for k in kernel_sizes:
+            branches.append(
+                reduced_branch(
+                    in_channels,
+                    reduced_channels,
+                    k,
+                    factorized=k in factorized_kernel_sizes,
+                    conv_impl=conv_impl))
         self.branches = nn.ModuleList(branches)
 
         self.hidden_channels = len(branches) * in_channels
