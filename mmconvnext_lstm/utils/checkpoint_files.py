@@ -62,9 +62,7 @@ def write_atomically(path: str, data: bytes) -> None:
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, partial = tempfile.mkstemp(
-        dir=directory,
-        prefix=f'.{osp.basename(path)}.',
-        suffix=PARTIAL_SUFFIX)
+        dir=directory, prefix=f'.{osp.basename(path)}.', suffix=PARTIAL_SUFFIX)
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)

@@ -43,20 +43,24 @@ class StateDictFit:
         """The differences in words, with a few keys of each kind."""
         parts = []
         if self.missing:
-            parts.append(f'{len(self.missing)} of the model\'s '
-                         f'{self.total_tensors} tensors are missing from it '
-                         f'({_some(self.missing)})')
+            parts.append(
+                f'it lacks {len(self.missing)} of the model\'s '
+                f'{self.total_tensors} tensors ({_some(self.missing)})')
         if self.unexpected:
-            parts.append(f'it holds {len(self.unexpected)} tensors the model '
-                         f'does not have ({_some(self.unexpected)})')
+            parts.append(f'it holds {_tensors(len(self.unexpected))} the '
+                         f'model does not have ({_some(self.unexpected)})')
         if self.mismatched:
             shown = ', '.join(
                 f'{key}: {tuple(ckpt)} in the checkpoint, {tuple(model)} in '
                 'the model'
                 for key, ckpt, model in self.mismatched[:_NUM_KEYS_SHOWN])
-            parts.append(f'{len(self.mismatched)} tensors have other shapes '
-                         f'({shown})')
+            parts.append(f'shapes differ for '
+                         f'{_tensors(len(self.mismatched))} ({shown})')
         return '; '.join(parts)
+
+
+def _tensors(count: int) -> str:
+    return f'{count} tensor' + ('' if count == 1 else 's')
 
 
 def _some(keys: List[str]) -> str:
@@ -69,9 +73,10 @@ def checkpoint_state_dict(checkpoint: dict) -> dict:
     them: its ``state_dict`` (or the dict itself), without the ``module.``
     prefix of models saved inside a DDP wrapper."""
     state_dict = checkpoint.get('state_dict', checkpoint)
-    return {re.sub(r'^module\.', '', key): value
-            for key, value in state_dict.items()} if isinstance(
-                state_dict, dict) else {}
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in state_dict.items()
+    } if isinstance(state_dict, dict) else {}
 
 
 def compare_state_dicts(model_state: dict,

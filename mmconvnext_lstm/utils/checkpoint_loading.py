@@ -33,9 +33,8 @@ _STATISTICS = {
 
 # numpy's bool, integer and float dtypes: the ones mmengine's logs,
 # metrics and meta hold. Object, string and void dtypes are left out.
-_NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
-                 'uint16', 'uint32', 'uint64', 'float16', 'float32',
-                 'float64')
+_NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                 'uint32', 'uint64', 'float16', 'float32', 'float64')
 
 
 def history_buffer_statistic(owner: type, name: str):
@@ -67,8 +66,8 @@ def _numpy_checkpoint_globals() -> list:
     # numpy 2 moved the pickling helpers to ``numpy._core`` (the name it
     # writes); files written with numpy 1 name ``numpy.core``.
     multiarray = getattr(np, '_core', None) or np.core
-    rebuilders = [(getattr(multiarray.multiarray, name),
-                   f'{package}.multiarray.{name}')
+    rebuilders = [(getattr(multiarray.multiarray,
+                           name), f'{package}.multiarray.{name}')
                   for name in ('_reconstruct', 'scalar')
                   for package in ('numpy.core', 'numpy._core')]
     # An unpickled dtype is built (BUILD) as an instance of its own class

@@ -57,16 +57,15 @@ def test_save_order_and_digests(tmp_path, file_operations):
     runner.train()
 
     assert sorted(f for f in os.listdir(tmp_path) if '.pth' in f) == [
-        'best_acc_epoch_2.pth', 'best_acc_epoch_2.pth.sha256',
-        'epoch_2.pth', 'epoch_2.pth.sha256'
+        'best_acc_epoch_2.pth', 'best_acc_epoch_2.pth.sha256', 'epoch_2.pth',
+        'epoch_2.pth.sha256'
     ]
     with open(tmp_path / 'last_checkpoint') as f:
         assert f.read() == str(tmp_path / 'epoch_2.pth')
     for name in ('epoch_2.pth', 'best_acc_epoch_2.pth'):
         # sha256sum's format: digest, two spaces, file name.
-        assert recorded_digest(tmp_path / name) == [
-            file_digest(tmp_path / name), name
-        ]
+        assert recorded_digest(tmp_path /
+                               name) == [file_digest(tmp_path / name), name]
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.partial')]
 
     def position(operation):
@@ -80,8 +79,8 @@ def test_save_order_and_digests(tmp_path, file_operations):
     assert epoch_2_in_place < pointer_moved < position(
         ('remove', 'epoch_1.pth'))
     # ...with its digest (an earlier re-save of epoch 1 replaced that).
-    assert ('remove', 'epoch_1.pth.sha256') in file_operations[position(
-        ('remove', 'epoch_1.pth')):]
+    assert ('remove', 'epoch_1.pth.sha256') in file_operations[position((
+        'remove', 'epoch_1.pth')):]
     # The previous best goes only once the new one is in place.
     assert position(('replace', 'best_acc_epoch_2.pth')) < position(
         ('remove', 'best_acc_epoch_1.pth'))
@@ -117,10 +116,11 @@ def test_full_disk_keeps_previous_checkpoint(tmp_path, monkeypatch):
         f'last_checkpoint still names it. Free space in {tmp_path} (or '
         'lower default_hooks.checkpoint.max_keep_ckpts), then resume with '
         '`tools/train.py CONFIG --resume`.')
-    assert sorted(f for f in os.listdir(tmp_path) if '.pth' in f
-                  or f.endswith('.partial')) == [
-                      'epoch_1.pth', 'epoch_1.pth.sha256'
-                  ]
+    assert sorted(
+        f for f in os.listdir(tmp_path)
+        if '.pth' in f or f.endswith('.partial')) == [
+            'epoch_1.pth', 'epoch_1.pth.sha256'
+        ]
     assert recorded_digest(epoch_1)[0] == file_digest(epoch_1)
     with open(tmp_path / 'last_checkpoint') as f:
         assert f.read() == str(epoch_1)
@@ -199,9 +199,9 @@ def test_other_models_checkpoint_is_refused(test_runner, tmp_path):
     with pytest.raises(CheckpointError) as error:
         check(test_runner, path)
     assert str(error.value) == (
-        f'Checkpoint {path} does not fit the model of this config: 1 '
-        'tensors have other shapes (backbone.weight: (3, 5) in the '
-        'checkpoint, (3, 2) in the model). It is most likely another '
+        f'Checkpoint {path} does not fit the model of this config: shapes '
+        'differ for 1 tensor (backbone.weight: (3, 5) in the checkpoint, '
+        '(3, 2) in the model). It is most likely another '
         'model\'s checkpoint (written by experiment wide_model): use the '
         'config it was trained with, or a checkpoint of this model.')
 
@@ -211,10 +211,11 @@ def test_missing_and_unexpected_keys_are_refused(test_runner, tmp_path):
     state = {k.replace('head', 'neck'): v for k, v in state.items()}
     path = tmp_path / 'renamed.pth'
     torch.save(state, path)
-    with pytest.raises(CheckpointError, match=r'2 of the model\'s 4 tensors '
-                       r'are missing from it \(head.weight, head.bias\); it '
-                       r'holds 2 tensors the model does not have '
-                       r'\(neck.bias, neck.weight\)\.'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'it lacks 2 of the model\'s 4 tensors \(head.weight, '
+            r'head.bias\); it holds 2 tensors the model does not have '
+            r'\(neck.bias, neck.weight\)\.'):
         check(test_runner, path)
 
 
@@ -244,8 +245,8 @@ def test_fine_tuning_loads_partially_with_warning(tmp_path):
         log = f.read()
     # 7 of the model's 13 elements: all but backbone.weight (3x2).
     assert (f'load_from: only 53.8% of the model\'s weights (3 of 4 '
-            f'tensors) load from {path}; the rest keep their initial values.'
-            ' 1 tensors have other shapes (backbone.weight: (3, 5) in the '
+            f'tensors) load from {path}; the rest keep their initial values: '
+            'shapes differ for 1 tensor (backbone.weight: (3, 5) in the '
             'checkpoint, (3, 2) in the model).') in log
 
 
@@ -280,9 +281,10 @@ def test_missing_and_remote_files(test_runner, tmp_path):
     hook = AtomicCheckpointHook()
     test_runner._load_from = str(tmp_path / 'nope.pth')
     try:
-        with pytest.raises(CheckpointError,
-                           match=f'Checkpoint {tmp_path}/nope.pth does not '
-                           'exist'):
+        with pytest.raises(
+                CheckpointError,
+                match=f'Checkpoint {tmp_path}/nope.pth does not '
+                'exist'):
             hook.before_run(test_runner)
         # URLs are mmengine's to download and check.
         test_runner._load_from = 'https://example.com/model.pth'

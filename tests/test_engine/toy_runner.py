@@ -40,8 +40,9 @@ class ToyDataset(Dataset):
         return 4
 
     def __getitem__(self, index):
-        return dict(inputs=torch.full((2, ), float(index)),
-                    labels=torch.tensor([float(index)]))
+        return dict(
+            inputs=torch.full((2, ), float(index)),
+            labels=torch.tensor([float(index)]))
 
 
 class RisingMetric(BaseMetric):
@@ -60,7 +61,10 @@ class RisingMetric(BaseMetric):
         return dict(acc=float(self.evaluations))
 
 
-def toy_runner(work_dir, max_epochs=2, checkpoint=None, model=None,
+def toy_runner(work_dir,
+               max_epochs=2,
+               checkpoint=None,
+               model=None,
                **kwargs) -> Runner:
     """A runner training ``ToyModel`` for ``max_epochs`` with validation
     and ``AtomicCheckpointHook`` (``checkpoint`` updates its settings).

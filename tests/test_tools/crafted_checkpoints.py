@@ -50,7 +50,7 @@ def write_crafted_checkpoint(path: str, marker: str, start: str) -> str:
                                                             'w') as crafted:
         for info in source.infolist():
             data = (
-                payload(marker, start) if info.filename.endswith('/data.pkl')
-                else source.read(info))
+                payload(marker, start)
+                if info.filename.endswith('/data.pkl') else source.read(info))
             crafted.writestr(info.filename, data)
     return path

@@ -46,8 +46,7 @@ model = dict(
     neck=None)
 """
 MMPRETRAIN_TEST = osp.join(
-    osp.dirname(__import__('mmpretrain').__file__), '.mim', 'tools',
-    'test.py')
+    osp.dirname(__import__('mmpretrain').__file__), '.mim', 'tools', 'test.py')
 
 
 @pytest.fixture(scope='module')
@@ -73,10 +72,10 @@ def train(repo_root, config, work_dir, *args, check=True, kill_at=()):
 
 
 def tool_test(tool, config, checkpoint, work_dir):
-    return run([sys.executable, tool, config, checkpoint, '--work-dir',
-                work_dir],
-               cwd=work_dir.parent,
-               check=False)
+    return run(
+        [sys.executable, tool, config, checkpoint, '--work-dir', work_dir],
+        cwd=work_dir.parent,
+        check=False)
 
 
 def digest_ok(path):
@@ -124,8 +123,8 @@ def test_every_kind_of_checkpoint_loads(all_kinds_run, configs, repo_root):
         sorted(['ema_state_dict', 'message_hub', 'meta', 'state_dict']))
     for name in ('epoch_2.pth', best[0]):
         result = tool_test(
-            osp.join(repo_root, 'tools', 'test.py'),
-            configs / 'all_kinds_exp.py', work_dir / name,
+            osp.join(repo_root, 'tools',
+                     'test.py'), configs / 'all_kinds_exp.py', work_dir / name,
             work_dir.parent / 'test')
         assert result.returncode == 0, result.stdout[-3000:]
         assert f'Checkpoint {work_dir / name} fits the model' in result.stdout
@@ -158,8 +157,7 @@ def test_modified_checkpoint_is_refused(all_kinds_run, configs, repo_root,
 
 def test_other_models_checkpoint_is_refused(configs, repo_root, tmp_path):
     import mmconvnext_lstm  # noqa: F401  registers our modules
-    other = MODELS.build(
-        Config.fromfile(configs / 'other_model_exp.py').model)
+    other = MODELS.build(Config.fromfile(configs / 'other_model_exp.py').model)
     checkpoint = tmp_path / 'convnext_baseline.pth'
     torch.save(dict(state_dict=other.state_dict()), checkpoint)
     result = tool_test(
@@ -174,8 +172,7 @@ def test_other_models_checkpoint_is_refused(configs, repo_root, tmp_path):
 
 
 @pytest.mark.parametrize('start', ['__init__', 'min'])
-def test_crafted_checkpoint_runs_no_code(configs, repo_root, tmp_path,
-                                         start):
+def test_crafted_checkpoint_runs_no_code(configs, repo_root, tmp_path, start):
     marker = tmp_path / 'code_ran'
     crafted = write_crafted_checkpoint(
         str(tmp_path / 'crafted.pth'), str(marker), start)
@@ -229,8 +226,8 @@ def test_import_adds_only_the_declared_globals(tmp_path):
             'assert builtins.getattr not in\\\n'
             '    torch.serialization.get_safe_globals()\n'
             'print(len(declared))\n')
-    assert run([sys.executable, '-c', code], cwd=tmp_path).stdout.split()[
-        -1] == '20'
+    assert run([sys.executable, '-c', code],
+               cwd=tmp_path).stdout.split()[-1] == '20'
 
 
 # Moments of epoch 2's save to kill the run at (os function, file name,
@@ -245,8 +242,7 @@ KILL_MOMENTS = {
 
 
 @pytest.mark.parametrize('moment', KILL_MOMENTS)
-def test_killed_while_saving_then_resume(configs, repo_root, tmp_path,
-                                         moment):
+def test_killed_while_saving_then_resume(configs, repo_root, tmp_path, moment):
     kill_at, resumed_epoch = KILL_MOMENTS[moment]
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
@@ -283,8 +279,9 @@ def small_disk(tmp_path):
         pytest.skip(f'cannot mount a tmpfs here: {mounted.stderr.strip()}')
 
     def resize(size):
-        subprocess.run(
-            ['mount', '-o', f'remount,size={size}', str(disk)], check=True)
+        subprocess.run(['mount', '-o', f'remount,size={size}',
+                        str(disk)],
+                       check=True)
 
     yield disk, resize
     subprocess.run(['umount', str(disk)], check=True)
@@ -295,14 +292,14 @@ def test_full_disk_keeps_the_previous_checkpoint(configs, repo_root,
     disk, resize = small_disk
     work_dir = disk / 'work'
     work_dir.mkdir()
-    train(repo_root, configs / 'safe_exp.py', work_dir,
-          '--cfg-options', 'train_cfg.max_epochs=1')
+    train(repo_root, configs / 'safe_exp.py', work_dir, '--cfg-options',
+          'train_cfg.max_epochs=1')
     epoch_1 = work_dir / 'epoch_1.pth'
     used = shutil.disk_usage(disk).used
     # Room for the logs, not for a second checkpoint.
     resize(used + osp.getsize(epoch_1) // 2)
-    full = train(repo_root, configs / 'safe_exp.py', work_dir, '--resume',
-                 check=False)
+    full = train(
+        repo_root, configs / 'safe_exp.py', work_dir, '--resume', check=False)
     assert full.returncode != 0
     assert (f'Could not write checkpoint {work_dir / "epoch_2.pth"}: No '
             f'space left on device. The previous checkpoint {epoch_1} is '

@@ -20,9 +20,8 @@ pytestmark = pytest.mark.unit
 
 NUMPY_DTYPE_CLASSES = {
     f'numpy.dtypes.{name}DType'
-    for name in ('Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8',
-                 'UInt16', 'UInt32', 'UInt64', 'Float16', 'Float32',
-                 'Float64')
+    for name in ('Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16',
+                 'UInt32', 'UInt64', 'Float16', 'Float32', 'Float64')
 }
 # Everything the package allow-lists, by the name a pickle refers to it.
 EXPECTED_NAMES = {
@@ -70,16 +69,16 @@ def checkpoint(tmp_path):
 def test_allow_list_is_exactly_what_mmengine_writes():
     names = [pickled_name(entry) for entry in checkpoint_safe_globals()]
     assert sorted(names) == sorted(EXPECTED_NAMES)
-    getattr_entry = dict(
-        (pickled_name(e), e) for e in checkpoint_safe_globals()
-        if isinstance(e, tuple))['builtins.getattr']
+    getattr_entry = dict((pickled_name(e), e)
+                         for e in checkpoint_safe_globals()
+                         if isinstance(e, tuple))['builtins.getattr']
     assert getattr_entry[0] is history_buffer_statistic
 
 
 def test_getattr_stand_in_gives_statistics_only():
     for name in ('min', 'max', 'current', 'mean'):
-        assert history_buffer_statistic(HistoryBuffer, name) is getattr(
-            HistoryBuffer, name)
+        assert history_buffer_statistic(HistoryBuffer,
+                                        name) is getattr(HistoryBuffer, name)
     for owner, name in [(HistoryBuffer, '__init__'),
                         (HistoryBuffer, 'register_statistics'),
                         (HistoryBuffer.min, '__globals__'),

@@ -50,8 +50,7 @@ def _read_last_checkpoint(work_dir: str) -> Optional[str]:
 def _unusable_last_checkpoint(work_dir: str, named: str) -> CheckpointError:
     """The error for a ``last_checkpoint`` that is empty or names a missing
     file (written by a hook that is not atomic), listing what is there."""
-    problem = (f'names {named}, which does not exist'
-               if named else 'is empty')
+    problem = (f'names {named}, which does not exist' if named else 'is empty')
     found = complete_checkpoints(work_dir)
     advice = (f'Checkpoints found there, newest first: {", ".join(found)}. '
               'Resume from one of them with '
@@ -136,8 +135,9 @@ class AtomicCheckpointHook(CheckpointHook):
                 osp.join(runner.work_dir, LAST_CHECKPOINT),
                 self.last_ckpt.encode())
         for old_step in outdated:
-            self._remove(self.file_backend.join_path(
-                self.out_dir, self.filename_tmpl.format(old_step)))
+            self._remove(
+                self.file_backend.join_path(
+                    self.out_dir, self.filename_tmpl.format(old_step)))
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
         # mmengine removes the previous best before it saves the new one:
@@ -226,17 +226,18 @@ class AtomicCheckpointHook(CheckpointHook):
             runner.logger.info(f'Checkpoint {path} fits the model: all '
                                f'{fit.total_tensors} tensors load.')
         elif fine_tuning:
+            share = fit.loaded_elements / fit.total_elements
             runner.logger.warning(
-                f'load_from: only {fit.loaded_elements / fit.total_elements:.1%}'
-                f' of the model\'s weights ({fit.loaded_tensors} of '
-                f'{fit.total_tensors} tensors) load from {path}; the rest '
-                f'keep their initial values. {fit.describe()}.')
+                f'load_from: only {share:.1%} of the model\'s weights '
+                f'({fit.loaded_tensors} of {fit.total_tensors} tensors) load '
+                f'from {path}; the rest keep their initial values: '
+                f'{fit.describe()}.')
         else:
-            trained_as = (checkpoint.get('meta') or {}).get('experiment_name')
+            experiment = (checkpoint.get('meta') or {}).get('experiment_name')
+            written_by = (f' (written by experiment {experiment})'
+                          if experiment else '')
             raise CheckpointError(
                 f'Checkpoint {path} does not fit the model of this config: '
                 f'{fit.describe()}. It is most likely another model\'s '
-                'checkpoint' +
-                (f' (written by experiment {trained_as})' if trained_as else
-                 '') + ': use the config it was trained with, or a '
-                'checkpoint of this model.')
+                f'checkpoint{written_by}: use the config it was trained '
+                'with, or a checkpoint of this model.')

@@ -21,8 +21,8 @@ class NumClassCheckHook(Hook):
     def _check(runner, dataloader, split: str) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        num_classes = getattr(getattr(model, 'head', None), 'num_classes',
-                              None)
+        num_classes = getattr(
+            getattr(model, 'head', None), 'num_classes', None)
         dataset = dataloader.dataset
         classes = getattr(dataset, 'metainfo', {}).get('classes')
         if num_classes is None or classes is None:
