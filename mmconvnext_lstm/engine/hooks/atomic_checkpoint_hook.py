@@ -107,18 +107,22 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         # mmengine's order is: remove outdated, save, write last_checkpoint.
-        outdated = []
+        outdated = []  # at most one step
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
                                             self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 outdated.append(self.keep_ckpt_ids.popleft())
             self.keep_ckpt_ids.append(step)
+            # The checkpoint's record keeps the outdated ones until they are
+            # gone: a run resumed after a kill before the pruning removes
+            # them (in CheckpointHook.before_train).
             runner.message_hub.update_info('keep_ckpt_ids',
-                                           list(self.keep_ckpt_ids))
+                                           outdated + list(self.keep_ckpt_ids))
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
         with self._explain_write_errors(runner):
+            # Writes on the main process only, as mmengine's does.
             runner.save_checkpoint(
                 self.out_dir,
                 filename,
@@ -129,15 +133,17 @@ class AtomicCheckpointHook(CheckpointHook):
                 by_epoch=self.by_epoch,
                 backend_args=self.backend_args,
                 **self.args)
-            if not is_main_process():
-                return
-            write_atomically(
-                osp.join(runner.work_dir, LAST_CHECKPOINT),
-                self.last_ckpt.encode())
-        for old_step in outdated:
-            self._remove(
-                self.file_backend.join_path(
-                    self.out_dir, self.filename_tmpl.format(old_step)))
+            if is_main_process():
+                write_atomically(
+                    osp.join(runner.work_dir, LAST_CHECKPOINT),
+                    self.last_ckpt.encode())
+        if outdated:
+            if is_main_process():
+                self._remove(
+                    self.file_backend.join_path(
+                        self.out_dir, self.filename_tmpl.format(outdated[0])))
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
         # mmengine removes the previous best before it saves the new one:
