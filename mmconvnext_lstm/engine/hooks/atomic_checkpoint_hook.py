@@ -198,8 +198,10 @@ class AtomicCheckpointHook(CheckpointHook):
                 return None  # nothing to resume: mmengine starts afresh
             if not osp.isfile(path):
                 raise _unusable_last_checkpoint(runner.work_dir, path)
-        if path is None or '://' in str(path):
-            return None  # remote files are mmengine's to fetch
+        if path is None or '://' in str(path) or osp.isdir(path):
+            # Remote files and DeepSpeed's checkpoint folders are left to
+            # mmengine.
+            return None
         if not osp.isfile(path):
             raise CheckpointError(
                 f'Checkpoint {path} does not exist (resolved to '
