@@ -1,50 +1,100 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Let mmengine checkpoints load under ``torch.load(weights_only=True)``.
+"""Let mmengine checkpoints load under ``torch.load(weights_only=True)``,
+and nothing more.
 
-Since torch 2.6, ``torch.load`` only unpickles allow-listed types. mmengine
-checkpoints carry the message hub's ``HistoryBuffer`` and numpy arrays,
-dtypes and scalars in their ``message_hub`` and ``meta`` entries, so
-``tools/test.py``, ``--resume``, ``load_from`` and ``mim test`` fail with
-"Unsupported global". Allow-listing these few types keeps the safe loader
-(no arbitrary code runs) and needs nothing from the user.
+Since torch 2.6, ``torch.load`` only unpickles allow-listed globals.
+mmengine checkpoints carry the message hub's ``HistoryBuffer`` and numpy
+arrays, dtypes and scalars, so ``tools/test.py``, ``--resume``,
+``load_from`` and ``mim test`` fail with "Unsupported global".
+
+``HistoryBuffer`` pickles its statistics methods as
+``getattr(HistoryBuffer, 'min')``. Allow-listing the real ``getattr`` would
+let a crafted file reach any attribute (``__globals__``, ``__self__``...),
+rewrite module globals and run code. Instead, the name ``builtins.getattr``
+is bound to :func:`history_buffer_statistic`, which returns nothing but
+HistoryBuffer's own statistics methods.
 """
+import pickle
+
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.utils import digit_version
+
+# Registers mmengine's default statistics (min, max, current, mean).
+HistoryBuffer()
+# The statistics HistoryBuffer defines itself, by name; user-registered
+# statistics are pickled as their own functions, not through getattr.
+_STATISTICS = {
+    name: method
+    for name, method in HistoryBuffer._statistics_methods.items()
+    if vars(HistoryBuffer).get(name) is method
+}
+
+# numpy's bool, integer and float dtypes: the ones mmengine's logs,
+# metrics and meta hold. Object, string and void dtypes are left out.
+_NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                 'uint32', 'uint64', 'float16', 'float32', 'float64')
 
 
-def _numpy_checkpoint_types() -> list:
-    """Numpy types that mmengine's meta and message hub pickle."""
-    # numpy 2 moved the pickling helpers to ``numpy._core``; numpy 1 has
-    # them in ``numpy.core``.
+def history_buffer_statistic(owner: type, name: str):
+    """Stand-in for ``getattr`` while unpickling under ``weights_only``.
+
+    Args:
+        owner (type): Must be ``HistoryBuffer``.
+        name (str): One of HistoryBuffer's statistics (``min``, ``max``,
+            ``current``, ``mean``).
+
+    Returns:
+        Callable: The statistics method ``HistoryBuffer.<name>``.
+
+    Raises:
+        pickle.UnpicklingError: Anything else is asked for.
+    """
+    if owner is HistoryBuffer and name in _STATISTICS:
+        return _STATISTICS[name]
+    raise pickle.UnpicklingError(
+        f'Refused getattr({owner!r}, {name!r}) in a weights-only load: '
+        'mmconvnext_lstm allows getattr only for the statistics methods of '
+        f'mmengine\'s HistoryBuffer ({sorted(_STATISTICS)}). This file is '
+        'not a checkpoint written by mmengine; do not load it unless you '
+        'trust its source.')
+
+
+def _numpy_checkpoint_globals() -> list:
+    """Numpy globals in mmengine checkpoints, with their pickled names."""
+    # numpy 2 moved the pickling helpers to ``numpy._core`` (the name it
+    # writes); files written with numpy 1 name ``numpy.core``.
     multiarray = getattr(np, '_core', None) or np.core
-    types = [
-        multiarray.multiarray._reconstruct,
-        multiarray.multiarray.scalar,
-        np.ndarray,
-        np.dtype,
+    rebuilders = [(getattr(multiarray.multiarray,
+                           name), f'{package}.multiarray.{name}')
+                  for name in ('_reconstruct', 'scalar')
+                  for package in ('numpy.core', 'numpy._core')]
+    # An unpickled dtype is built (BUILD) as an instance of its own class
+    # (numpy.dtypes.Float64DType...), so each class must be allowed.
+    dtype_classes = [type(np.dtype(name)) for name in _NUMPY_DTYPES]
+    return [*rebuilders, np.ndarray, np.dtype, *dtype_classes]
+
+
+def checkpoint_safe_globals() -> list:
+    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list.
+
+    Returns:
+        list: Globals and ``(global, pickled name)`` tuples, in the form
+        ``torch.serialization.add_safe_globals`` takes.
+    """
+    return [
+        HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'),
+        *_numpy_checkpoint_globals()
     ]
-    # numpy >= 1.25 pickles each dtype through its own class.
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        types += [
-            getattr(dtypes, name) for name in dir(dtypes)
-            if name.endswith('DType')
-        ]
-    return types
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list the types mmengine writes into checkpoints.
+    """Allow-list exactly the globals mmengine writes into checkpoints.
 
-    A no-op on torch versions without ``add_safe_globals`` (before 2.4),
-    which load mmengine checkpoints unchanged.
+    A no-op before torch 2.6: ``torch.load`` there defaults to
+    ``weights_only=False`` and ``add_safe_globals`` takes no names.
     """
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is None:
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
         return
-    # ``HistoryBuffer`` pickles its statistics methods as
-    # ``getattr(HistoryBuffer, 'min')``. Allowing ``getattr`` stays safe: the
-    # weights-only unpickler still calls allow-listed functions only, so an
-    # attribute fetched this way cannot be run.
-    add_safe_globals([HistoryBuffer, getattr, *_numpy_checkpoint_types()])
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())

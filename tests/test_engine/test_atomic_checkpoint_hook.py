@@ -1,0 +1,293 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+"""AtomicCheckpointHook with a real mmengine Runner: the order of a save's
+steps, a failing write, and the checks before a checkpoint loads."""
+import errno
+import hashlib
+import io
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+from toy_runner import ToyModel, toy_runner
+
+import mmconvnext_lstm  # noqa: F401  registers the hooks
+from mmconvnext_lstm.engine.hooks import AtomicCheckpointHook
+from mmconvnext_lstm.utils import CheckpointError
+from mmconvnext_lstm.utils.checkpoint_files import write_checkpoint
+
+pytestmark = pytest.mark.unit
+
+
+def recorded_digest(path):
+    with open(f'{path}.sha256') as f:
+        return f.read().split()
+
+
+def file_digest(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+@pytest.fixture
+def file_operations(monkeypatch):
+    """Record os.replace and os.remove calls as (name, target basename)."""
+    calls = []
+    for name in ('replace', 'remove'):
+        original = getattr(os, name)
+
+        def record(*args, _name=name, _original=original):
+            calls.append((_name, osp.basename(args[-1])))
+            return _original(*args)
+
+        monkeypatch.setattr(os, name, record)
+    return calls
+
+
+def test_registered_as_mmengine_checkpoint_hook():
+    hook = HOOKS.build(dict(type='AtomicCheckpointHook', max_keep_ckpts=2))
+    assert isinstance(hook, AtomicCheckpointHook)
+    assert hook.max_keep_ckpts == 2
+
+
+def test_save_order_and_digests(tmp_path, file_operations):
+    runner = toy_runner(tmp_path, checkpoint=dict(save_best='acc'))
+    runner.train()
+
+    assert sorted(f for f in os.listdir(tmp_path) if '.pth' in f) == [
+        'best_acc_epoch_2.pth', 'best_acc_epoch_2.pth.sha256', 'epoch_2.pth',
+        'epoch_2.pth.sha256'
+    ]
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == str(tmp_path / 'epoch_2.pth')
+    for name in ('epoch_2.pth', 'best_acc_epoch_2.pth'):
+        # sha256sum's format: digest, two spaces, file name.
+        assert recorded_digest(tmp_path /
+                               name) == [file_digest(tmp_path / name), name]
+    assert not [f for f in os.listdir(tmp_path) if f.endswith('.partial')]
+
+    def position(operation):
+        assert operation in file_operations, file_operations
+        return file_operations.index(operation)
+
+    # Epoch 2: checkpoint in place, then last_checkpoint, then pruning.
+    epoch_2_in_place = position(('replace', 'epoch_2.pth'))
+    pointer_moved = file_operations.index(('replace', 'last_checkpoint'),
+                                          epoch_2_in_place)
+    assert epoch_2_in_place < pointer_moved < position(
+        ('remove', 'epoch_1.pth'))
+    # ...with its digest (an earlier re-save of epoch 1 replaced that).
+    assert ('remove', 'epoch_1.pth.sha256') in file_operations[position((
+        'remove', 'epoch_1.pth')):]
+    # The previous best goes only once the new one is in place.
+    assert position(('replace', 'best_acc_epoch_2.pth')) < position(
+        ('remove', 'best_acc_epoch_1.pth'))
+
+
+class FillDiskAtEpoch(Hook):
+    """From the given epoch's end on, every fsync fails as on a full disk."""
+
+    def __init__(self, epoch, monkeypatch):
+        self.epoch = epoch
+        self.monkeypatch = monkeypatch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == self.epoch:
+
+            def full_disk(fd):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+            self.monkeypatch.setattr(os, 'fsync', full_disk)
+
+
+def test_full_disk_keeps_previous_checkpoint(tmp_path, monkeypatch):
+    runner = toy_runner(
+        tmp_path,
+        custom_hooks=[FillDiskAtEpoch(epoch=1, monkeypatch=monkeypatch)])
+    with pytest.raises(CheckpointError) as error:
+        runner.train()
+    monkeypatch.undo()
+    epoch_1 = tmp_path / 'epoch_1.pth'
+    assert str(error.value) == (
+        f'Could not write checkpoint {tmp_path / "epoch_2.pth"}: No space '
+        f'left on device. The previous checkpoint {epoch_1} is intact and '
+        f'last_checkpoint still names it. Free space in {tmp_path} (or '
+        'lower default_hooks.checkpoint.max_keep_ckpts), then resume with '
+        '`tools/train.py CONFIG --resume`.')
+    assert sorted(
+        f for f in os.listdir(tmp_path)
+        if '.pth' in f or f.endswith('.partial')) == [
+            'epoch_1.pth', 'epoch_1.pth.sha256'
+        ]
+    assert recorded_digest(epoch_1)[0] == file_digest(epoch_1)
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == str(epoch_1)
+
+
+def save(path, model, **extra):
+    """Write a checkpoint of ``model`` as the hook does (with a digest)."""
+    buffer = io.BytesIO()
+    torch.save(dict(state_dict=model.state_dict(), **extra), buffer)
+    write_checkpoint(str(path), buffer.getvalue())
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def test_runner(tmp_path_factory):
+    """A runner as tools/test.py builds one (nothing trained)."""
+    return toy_runner(tmp_path_factory.mktemp('test_runner'))
+
+
+def check(runner, path):
+    AtomicCheckpointHook._check_checkpoint(runner, str(path))
+
+
+def test_fitting_checkpoint_passes(test_runner, tmp_path):
+    check(test_runner, save(tmp_path / 'own.pth', ToyModel()))
+    # Saved from inside DDP: keys start with "module.".
+    ddp = {f'module.{k}': v for k, v in ToyModel().state_dict().items()}
+    path = tmp_path / 'ddp.pth'
+    torch.save(ddp, path)
+    check(test_runner, path)
+
+
+def test_modified_checkpoint_is_refused(test_runner, tmp_path):
+    earlier = save(tmp_path / 'epoch_1.pth', ToyModel())
+    path = save(tmp_path / 'epoch_2.pth', ToyModel())
+    os.utime(earlier, (0, 0))  # older than epoch_2.pth
+    with open(path, 'r+b') as f:
+        f.seek(osp.getsize(path) // 2)
+        f.write(b'\0' * 16)
+    with pytest.raises(CheckpointError) as error:
+        check(test_runner, path)
+    assert str(error.value) == (
+        f'Checkpoint {path} does not match the SHA-256 digest recorded in '
+        f'{path}.sha256 when it was written: it was corrupted or modified '
+        f'since. Use another checkpoint, e.g. {earlier}.')
+
+
+@pytest.mark.parametrize(
+    'content, cause',
+    [(lambda data: data[:len(data) // 2], 'it is truncated: its {size} '
+      'bytes lack the end of the zip archive torch.save writes'),
+     (lambda data: b'', 'the file is empty (0 bytes)'),
+     (lambda data: b'hello', 'it is not a PyTorch checkpoint (not a '
+      'torch.save file)')],
+    ids=['truncated', 'empty', 'text'])
+def test_unreadable_checkpoint_is_refused(test_runner, tmp_path, content,
+                                          cause):
+    buffer = io.BytesIO()
+    torch.save(dict(state_dict=ToyModel().state_dict()), buffer)
+    path = tmp_path / 'epoch_1.pth'
+    path.write_bytes(content(buffer.getvalue()))
+    with pytest.raises(CheckpointError) as error:
+        check(test_runner, path)
+    assert str(error.value) == (
+        f'Cannot read checkpoint {path}: '
+        f'{cause.format(size=osp.getsize(path))}. If a run was killed or '
+        'ran out of disk space while writing it, use an earlier checkpoint '
+        'of that run.')
+
+
+def test_other_models_checkpoint_is_refused(test_runner, tmp_path):
+    path = save(
+        tmp_path / 'wide.pth',
+        ToyModel(width=5),
+        meta=dict(experiment_name='wide_model'))
+    with pytest.raises(CheckpointError) as error:
+        check(test_runner, path)
+    assert str(error.value) == (
+        f'Checkpoint {path} does not fit the model of this config: shapes '
+        'differ for 1 tensor (backbone.weight: (3, 5) in the checkpoint, '
+        '(3, 2) in the model). It is most likely another '
+        'model\'s checkpoint (written by experiment wide_model): use the '
+        'config it was trained with, or a checkpoint of this model.')
+
+
+def test_missing_and_unexpected_keys_are_refused(test_runner, tmp_path):
+    state = ToyModel().state_dict()
+    state = {k.replace('head', 'neck'): v for k, v in state.items()}
+    path = tmp_path / 'renamed.pth'
+    torch.save(state, path)
+    with pytest.raises(
+            CheckpointError,
+            match=r'it lacks 2 of the model\'s 4 tensors \(head.weight, '
+            r'head.bias\); it holds 2 tensors the model does not have '
+            r'\(neck.bias, neck.weight\)\.'):
+        check(test_runner, path)
+
+
+def test_no_model_weights_are_refused(test_runner, tmp_path):
+    path = tmp_path / 'meta_only.pth'
+    torch.save(dict(meta=dict(epoch=1)), path)
+    with pytest.raises(CheckpointError, match='holds none of the weights'):
+        check(test_runner, path)
+
+
+def test_test_run_refuses_before_loading(tmp_path):
+    path = save(tmp_path / 'wide.pth', ToyModel(width=5))
+    runner = toy_runner(tmp_path / 'work', load_from=path)
+    with pytest.raises(CheckpointError, match='does not fit the model'):
+        runner.test()
+
+
+def test_fine_tuning_loads_partially_with_warning(tmp_path):
+    wide = ToyModel(width=5)
+    path = save(tmp_path / 'wide.pth', wide)
+    runner = toy_runner(tmp_path / 'work', max_epochs=1, load_from=path)
+    head_before = runner.model.head.weight.detach().clone()
+    runner.train()
+    # Loaded what fits (then trained one epoch from there).
+    assert not torch.equal(runner.model.head.weight.detach(), head_before)
+    with open(osp.join(runner.log_dir, f'{runner.timestamp}.log')) as f:
+        log = f.read()
+    # 7 of the model's 13 elements: all but backbone.weight (3x2).
+    assert (f'load_from: only 53.8% of the model\'s weights (3 of 4 '
+            f'tensors) load from {path}; the rest keep their initial values: '
+            'shapes differ for 1 tensor (backbone.weight: (3, 5) in the '
+            'checkpoint, (3, 2) in the model).') in log
+
+
+def test_resume_refuses_partial_fit(tmp_path):
+    path = save(tmp_path / 'wide.pth', ToyModel(width=5))
+    runner = toy_runner(tmp_path / 'work', load_from=path, resume=True)
+    with pytest.raises(CheckpointError, match='does not fit the model'):
+        runner.train()
+
+
+@pytest.mark.parametrize(
+    'named, problem', [('', 'is empty'),
+                       ('{work_dir}/epoch_3.pth', 'names {work_dir}/'
+                        'epoch_3.pth, which does not exist')],
+    ids=['empty', 'dangling'])
+def test_resume_with_unusable_last_checkpoint(tmp_path, named, problem):
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    epoch_1 = save(work_dir / 'epoch_1.pth', ToyModel())
+    (work_dir / 'last_checkpoint').write_text(named.format(work_dir=work_dir))
+    runner = toy_runner(work_dir, resume=True)
+    with pytest.raises(CheckpointError) as error:
+        runner.train()
+    assert str(error.value) == (
+        f'Cannot resume in {work_dir}: its last_checkpoint file '
+        f'{problem.format(work_dir=work_dir)}. Checkpoints found there, '
+        f'newest first: {epoch_1}. Resume from one of them with '
+        '`tools/train.py CONFIG --resume PATH`.')
+
+
+def test_missing_and_remote_files(test_runner, tmp_path):
+    hook = AtomicCheckpointHook()
+    test_runner._load_from = str(tmp_path / 'nope.pth')
+    try:
+        with pytest.raises(
+                CheckpointError,
+                match=f'Checkpoint {tmp_path}/nope.pth does not '
+                'exist'):
+            hook.before_run(test_runner)
+        # URLs are mmengine's to download and check.
+        test_runner._load_from = 'https://example.com/model.pth'
+        hook.before_run(test_runner)
+    finally:
+        test_runner._load_from = None
