@@ -7,6 +7,7 @@ recipes.
 Nothing here builds the runner's hooks: AtomicCheckpointHook and
 NumClassCheckHook are checked by name only (they come with the checkpoint
 work of mmconvnext_lstm.engine)."""
+import functools
 import glob
 import os.path as osp
 import re
@@ -49,7 +50,9 @@ def read(path) -> str:
         return f.read()
 
 
+@functools.lru_cache(maxsize=None)
 def load(name) -> Config:
+    """The config (shared by the tests: do not change it)."""
     return Config.fromfile(osp.join(CONFIG_ROOT, name))
 
 
@@ -66,14 +69,18 @@ def bases_of(name) -> set:
 
 
 def shallow(backbone: dict) -> dict:
-    """The backbone with one block per stage: the same layers and widths,
-    built in a fraction of the time (the full-size models are built by
-    tests/test_analysis/test_metafiles.py)."""
+    """The backbone with one block per stage and narrow early stages: the
+    same layers and output width, built in a fraction of the time (the
+    full-size models are built by tests/test_analysis/test_metafiles.py)."""
     arch = backbone['arch']
     if isinstance(arch, str):
         arch = MODELS.get(backbone['type']).arch_settings[arch]
-    depths = [1] * len(arch['depths'])
-    return dict(backbone, arch=dict(depths=depths, channels=arch['channels']))
+    *early, last = arch['channels']
+    return dict(
+        backbone,
+        arch=dict(
+            depths=[1] * len(arch['depths']),
+            channels=[8 * 2**i for i in range(len(early))] + [last]))
 
 
 def image_of(dataset_cfg) -> dict:
