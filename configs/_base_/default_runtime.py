@@ -30,7 +30,7 @@ custom_hooks = [
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # On a machine without CUDA, our tools/train.py switches this to 'gloo'.
+    # Without CUDA, our tools/train.py switches a distributed run to 'gloo'.
     dist_cfg=dict(backend='nccl'),
 )
 
