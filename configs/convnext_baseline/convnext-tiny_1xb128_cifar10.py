@@ -1,5 +1,5 @@
 # The paper's baseline, mmpretrain's ConvNeXt-T, on CIFAR-10 with the
-# paper's SGD recipe (Table 3; paper: 79.26 top-1, Table 5).
+# paper's SGD recipe (Table 3).
 _base_ = [
     '../_base_/models/convnext-tiny-baseline.py',
     '../_base_/datasets/cifar10_bs128.py',

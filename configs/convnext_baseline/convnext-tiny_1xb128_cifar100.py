@@ -1,5 +1,5 @@
 # The paper's baseline, mmpretrain's ConvNeXt-T, on CIFAR-100 with the
-# paper's SGD recipe (Table 3; paper: 52.45 top-1, Table 5).
+# paper's SGD recipe (Table 3).
 _base_ = [
     '../_base_/models/convnext-tiny-baseline.py',
     '../_base_/datasets/cifar100_bs128.py',

@@ -1,5 +1,5 @@
 # Table 7, design A (New Block with an extra 7x7 branch) on CIFAR-10 with the
-# paper's SGD recipe (paper: 75.86 top-1).
+# paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_design-a.py',
     '../_base_/datasets/cifar10_bs128.py',

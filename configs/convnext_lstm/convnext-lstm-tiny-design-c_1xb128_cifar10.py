@@ -1,5 +1,5 @@
-# Table 7, design C (New Block with 1x3 + 3x1 instead of 3x3) on CIFAR-10 with
-# the paper's SGD recipe (paper: 80.16 top-1).
+# Table 7, design C (New Block with 1x3 + 3x1 for 3x3) on CIFAR-10 with the
+# paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_design-c.py',
     '../_base_/datasets/cifar10_bs128.py',

@@ -1,5 +1,5 @@
 # Table 6, Model A (patchify stem, New Block, no BiLSTM2D) on CIFAR-10 with the
-# paper's SGD recipe (paper: 80.05 top-1).
+# paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_model-a.py',
     '../_base_/datasets/cifar10_bs128.py',

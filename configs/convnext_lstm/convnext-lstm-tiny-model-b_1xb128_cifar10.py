@@ -1,5 +1,5 @@
 # Table 6, Model B (patchify stem, ConvNeXt block, BiLSTM2D) on CIFAR-10 with
-# the paper's SGD recipe (paper: 79.23 top-1).
+# the paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_model-b.py',
     '../_base_/datasets/cifar10_bs128.py',

@@ -1,5 +1,5 @@
 # Table 6, Model D (7x7 s2 + 2x2 s2 stem, New Block, no BiLSTM2D) on CIFAR-10
-# with the paper's SGD recipe (paper: 81.37 top-1).
+# with the paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_model-d.py',
     '../_base_/datasets/cifar10_bs128.py',

@@ -1,5 +1,5 @@
 # Table 6, Model E (patchify stem, New Block, BiLSTM2D) on CIFAR-10 with the
-# paper's SGD recipe (paper: 81.23 top-1).
+# paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_model-e.py',
     '../_base_/datasets/cifar10_bs128.py',

@@ -1,5 +1,5 @@
 # Table 6, Model F (7x7 s2 + 2x2 s2 stem, ConvNeXt block, BiLSTM2D) on CIFAR-10
-# with the paper's SGD recipe (paper: 76.42 top-1).
+# with the paper's SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny_model-f.py',
     '../_base_/datasets/cifar10_bs128.py',

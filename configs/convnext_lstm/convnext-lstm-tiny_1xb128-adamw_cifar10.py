@@ -1,7 +1,6 @@
 # ConvNeXt-LSTM-T on CIFAR-10 with the paper's AdamW recipe (lr 1.25e-3,
-# weight decay 0.05; 92.70 top-1 in Table 5). What the paper leaves unstated
-# is chosen in configs/_base_/schedules/cifar_bs128_adamw.py; data as the SGD
-# recipe.
+# weight decay 0.05, Table 5). What the paper leaves unstated is chosen in
+# configs/_base_/schedules/cifar_bs128_adamw.py; data as the SGD recipe.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny.py',
     '../_base_/datasets/cifar10_bs128.py',

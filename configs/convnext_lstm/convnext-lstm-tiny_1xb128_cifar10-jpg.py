@@ -1,6 +1,7 @@
 # ConvNeXt-LSTM-T with the paper's CIFAR-10 SGD recipe (Table 3), reading
-# CIFAR-10 from a folder of JPEGs (configs/_base_/datasets/cifar10-jpg_bs128.py)
-# instead of the original python batches.
+# CIFAR-10 from a folder of JPEGs
+# (configs/_base_/datasets/cifar10-jpg_bs128.py) instead of the original
+# python batches.
 _base_ = [
     '../_base_/models/convnext-lstm-tiny.py',
     '../_base_/datasets/cifar10-jpg_bs128.py',

@@ -1,5 +1,4 @@
-# ConvNeXt-LSTM-T on CIFAR-100 with the paper's SGD recipe (Table 3; 55.36
-# top-1 in Table 5).
+# ConvNeXt-LSTM-T on CIFAR-100 with the paper's SGD recipe (Table 3).
 _base_ = [
     '../_base_/models/convnext-lstm-tiny.py',
     '../_base_/datasets/cifar100_bs128.py',

@@ -4,9 +4,9 @@ import os.path as osp
 import pytest
 import torch.nn as nn
 
-from mmconvnext_lstm.analysis import (PAPER_ROWS, build_model,
-                                      compare_with_paper, format_comparison,
-                                      model_complexity, model_config_dir)
+from mmconvnext_lstm.analysis import (PAPER_ROWS, compare_with_paper,
+                                      format_comparison, model_complexity,
+                                      model_config_dir)
 from mmconvnext_lstm.models import BiLSTM2D
 
 pytestmark = pytest.mark.unit
@@ -68,36 +68,13 @@ def test_bad_input_shape():
         model_complexity(BiLSTM2D(8), (1, 8, 2, 2))
 
 
-# The rows without the New Block match the paper to 0.01 M and 0.01 G at
-# 224 px; their MACs do not count the LSTM.
-@pytest.mark.parametrize('name, params_m, gmacs', [
-    ('convnext-tiny-512.py', 15.31, 2.55),
-    ('convnext-lstm-tiny_model-f.py', 16.91, 2.72),
-])
-def test_papers_macs_at_224(name, params_m, gmacs):
-    result = model_complexity(build_model(osp.join(CONFIG_DIR, name)))
-    assert abs(result['params'] - params_m * 1e6) <= 0.01e6
-    assert abs(result['macs'] - result['lstm_macs'] - gmacs * 1e9) <= 0.01e9
-
-
-def test_ours_at_224():
-    result = model_complexity(
-        build_model(osp.join(CONFIG_DIR, 'convnext-lstm-tiny.py')))
-    # Two BiLSTMs on the 7x7 map: 2 x 2 directions x 49 steps x 4 x 128 x
-    # (512 + 128).
-    assert result['lstm_macs'] == 2 * 2 * 49 * 4 * 128 * 640 == 64225280
-    # Our reconstruction: within 0.5 % of the paper's 2.19 G, 7 % more
-    # params than its 12.65 M (see docs/complexity.md).
-    assert abs(result['macs'] - result['lstm_macs'] - 2.19e9) < 0.005 * 2.19e9
-    assert result['params'] == 13540746
-
-
 def test_paper_rows_have_configs():
     assert {row.table for row in PAPER_ROWS} == {4, 5, 6, 7}
     for row in PAPER_ROWS:
         if row.config is not None:
-            assert osp.isfile(osp.join(model_config_dir(), row.config))
-    assert model_config_dir() and osp.samefile(model_config_dir(), CONFIG_DIR)
+            assert osp.isfile(osp.join(CONFIG_DIR, row.config))
+    # The installed package finds the checkout's configs.
+    assert osp.samefile(model_config_dir(), CONFIG_DIR)
 
 
 def test_compare_with_paper_at_32():
@@ -111,7 +88,8 @@ def test_compare_with_paper_at_32():
     assert abs(convnext['params_dev']) <= 0.01e6
     ours = by_name['Our ConvNeXt-T* (SGD)']
     assert ours['new_block'] and not ours['matches']
-    assert ours['params'] == 13540746
+    # About 7 % more parameters than the paper states (docs/complexity.md).
+    assert 0.06 < ours['params_dev'] / (ours['row'].params_m * 1e6) < 0.08
     # At 32 px, both LSTMs see one 1x1 position: 2 x 2 x 4 x 128 x 640.
     assert ours['lstm_macs'] == 2 * 2 * 4 * 128 * 640
 

@@ -3,7 +3,8 @@
 # RandomErasing 0.25; 32 images per GPU. Evaluated on the labelled val split
 # (10,000 images), the split the paper reports.
 # Read from the official tiny-imagenet-200 folder as unzipped (TinyImageNet
-# dataset of mmconvnext_lstm, registered by the models' custom_imports).
+# dataset of mmconvnext_lstm, registered by default_runtime.py's
+# custom_imports).
 dataset_type = 'TinyImageNet'
 data_root = 'data/tiny-imagenet-200'
 data_preprocessor = dict(

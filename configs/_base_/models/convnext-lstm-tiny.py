@@ -1,8 +1,6 @@
 # ConvNeXt-LSTM-T, the paper's model: the 7x7 s2 + 2x2 s2 stem, New Blocks
 # (MultiScaleConvNeXtBlock) with channels [64, 128, 320, 512], and the
 # BiLSTM2D layer between the last stage and the linear classifier.
-custom_imports = dict(imports=['mmconvnext_lstm'], allow_failed_imports=False)
-
 model = dict(
     type='ImageClassifier',
     backbone=dict(

@@ -2,7 +2,4 @@
 # then a grouped 7x7 conv C/2 -> C), so the concatenation is 5C wide.
 _base_ = ['./convnext-lstm-tiny.py']
 
-model = dict(
-    backbone=dict(
-        block_cfg=dict(
-            type='MultiScaleConvNeXtBlock', kernel_sizes=(3, 5, 7))))
+model = dict(backbone=dict(block_cfg=dict(kernel_sizes=(3, 5, 7))))

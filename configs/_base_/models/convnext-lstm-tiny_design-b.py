@@ -2,6 +2,4 @@
 # becomes two 1x1 convs, C -> C/2 -> C, instead of one C -> C.
 _base_ = ['./convnext-lstm-tiny.py']
 
-model = dict(
-    backbone=dict(
-        block_cfg=dict(type='MultiScaleConvNeXtBlock', pointwise_depth=2)))
+model = dict(backbone=dict(block_cfg=dict(pointwise_depth=2)))

@@ -2,7 +2,4 @@
 # by a 3x1 conv.
 _base_ = ['./convnext-lstm-tiny.py']
 
-model = dict(
-    backbone=dict(
-        block_cfg=dict(
-            type='MultiScaleConvNeXtBlock', factorized_kernel_sizes=(3, ))))
+model = dict(backbone=dict(block_cfg=dict(factorized_kernel_sizes=(3, ))))

@@ -5,5 +5,4 @@ _base_ = ['./convnext-tiny-512.py']
 model = dict(
     # BiLSTM2D needs the normalised (B, C, H, W) map, not the pooled one.
     backbone=dict(gap_before_final_norm=False),
-    # The base has no neck to merge into, hence ``_delete_``.
-    neck=dict(_delete_=True, type='BiLSTM2D', in_channels=512))
+    neck=dict(type='BiLSTM2D', in_channels=512))

@@ -1,12 +1,7 @@
-# Table 6, ConvNeXt-T/512: mmpretrain's own ConvNeXt-T with the paper's
-# channels [64, 128, 320, 512], the baseline of the ablation.
-_base_ = ['./convnext-lstm-tiny.py']
+# Table 6, ConvNeXt-T/512, the baseline of the ablation: ConvNeXt-T with the
+# paper's channels [64, 128, 320, 512].
+_base_ = ['./convnext-tiny-baseline.py']
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ConvNeXt',
-        arch=dict(depths=[3, 3, 9, 3], channels=[64, 128, 320, 512]),
-        drop_path_rate=0.1,
-        layer_scale_init_value=1e-6),
-    neck=None)
+    backbone=dict(arch=dict(channels=[64, 128, 320, 512])),
+    head=dict(in_channels=512))

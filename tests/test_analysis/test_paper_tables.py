@@ -1,0 +1,115 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+"""Where the documentation shows the paper's figures (the configs' READMEs,
+docs/complexity.md) they are those of paper_tables.PAPER_ROWS, the one
+source; where the READMEs show ours, they are the metafiles'."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+import yaml
+
+from mmconvnext_lstm.analysis import PAPER_ROWS
+
+pytestmark = pytest.mark.unit
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+READMES = sorted(glob.glob(osp.join(REPO, 'configs', '*', 'README.md')))
+# A link to a config of the same or a sibling folder: [text](./name.py).
+CONFIG_LINK = re.compile(r'^\[[^\]]+\]\((?:\./|\.\./\w+/)([\w.-]+)\.py\)$')
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def markdown_tables(text):
+    """Every table of a markdown text as a list of dicts, header -> cell."""
+    tables, header = [], None
+    for line in text.splitlines():
+        if not line.startswith('|'):
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.strip().strip('|').split('|')]
+        if header is None:
+            header = cells
+            tables.append([])
+        elif set(line) - set('|-: '):
+            tables[-1].append(dict(zip(header, cells)))
+    return tables
+
+
+def readme_results():
+    """(readme, recipe, cells) of every row of the README tables that set
+    a recipe beside the paper."""
+    results = []
+    for readme in READMES:
+        for table in markdown_tables(read(readme)):
+            for cells in table:
+                if 'Paper: table' not in cells:
+                    continue
+                link = CONFIG_LINK.match(cells['Config'])
+                assert link, f'{readme}: {cells["Config"]} is not a config'
+                results.append((readme, link[1], cells))
+    return results
+
+
+def metafile_models():
+    with open(osp.join(REPO, 'model-index.yml')) as f:
+        metafiles = yaml.safe_load(f)['Import']
+    models = {}
+    for metafile in metafiles:
+        with open(osp.join(REPO, metafile)) as f:
+            for model in yaml.safe_load(f)['Models']:
+                models[model['Name']] = model['Metadata']
+    return models
+
+
+def test_readme_tables_show_the_papers_figures():
+    results = readme_results()
+    assert len(results) > 0
+    for readme, recipe, cells in results:
+        rows = [
+            row for row in PAPER_ROWS
+            if row.table == int(cells['Paper: table']) and recipe in row.top1
+        ]
+        assert len(rows) == 1, (readme, recipe, cells['Paper: table'])
+        row = rows[0]
+        assert (cells['Paper: params (M)'], cells['Paper: GMACs'],
+                cells['Paper: top-1 (%)']) == (
+                    f'{row.params_m:.2f}', f'{row.gmacs:.2f}',
+                    f'{row.top1[recipe]:.2f}'), (readme, recipe)
+
+
+def test_readme_tables_show_every_result_of_the_paper():
+    shown = {(int(cells['Paper: table']), recipe)
+             for _, recipe, cells in readme_results()}
+    reported = {(row.table, recipe)
+                for row in PAPER_ROWS
+                for recipe in row.top1}
+    assert shown == reported
+
+
+def test_readme_tables_show_our_metafile_figures():
+    models = metafile_models()
+    for readme, recipe, cells in readme_results():
+        metadata = models[recipe]
+        assert (cells['Dataset'], cells['Params (M)'], cells['FLOPs (G)']) == (
+            metadata['Training Data'], f'{metadata["Parameters"] / 1e6:.2f}',
+            f'{metadata["FLOPs"] / 1e9:.3f}'), (readme, recipe)
+
+
+def test_complexity_doc_shows_the_papers_figures():
+    """docs/complexity.md holds the output of get_flops.py --paper: its
+    paper columns are PAPER_ROWS, row by row."""
+    lines = [
+        line
+        for line in read(osp.join(REPO, 'docs', 'complexity.md')).split('\n')
+        if re.match(r'^[4-7]  ', line)
+    ]
+    shown = [re.split(r'\s{2,}', line.strip()) for line in lines]
+    assert [(int(cells[0]), cells[1], cells[5], cells[8]) for cells in shown
+            ] == [(row.table, row.name, f'{row.params_m:.2f}',
+                   '-' if row.gmacs is None else f'{row.gmacs:.2f}')
+                  for row in PAPER_ROWS]
