@@ -4,7 +4,7 @@
 
 class UsageError(Exception):
     """A request the tools cannot run as asked (an option this machine does
-    not support, an unreadable checkpoint...).
+    not support, missing data, an unusable checkpoint...).
 
     The tools print its message and exit with status 1, without a traceback,
     because the message alone says what to change.
@@ -12,5 +12,5 @@ class UsageError(Exception):
 
 
 class CheckpointError(UsageError):
-    """A checkpoint file that is missing, truncated, not a PyTorch
-    checkpoint, or holds the weights of a different model."""
+    """A checkpoint file that is missing, corrupt, or holds the weights of a
+    different model."""
