@@ -5,9 +5,8 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmpretrain.registry import MODELS
-
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
+from mmpretrain.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'convnext_lstm',

@@ -32,8 +32,7 @@ def _missing_downloads(cfg: Config) -> List[str]:
             dataset_type, str) else None
         folder = getattr(dataset_cls, 'base_folder', None)
         root = dataset.get('data_root')
-        if folder is None or root is None or osp.isdir(osp.join(
-                root, folder)):
+        if folder is None or root is None or osp.isdir(osp.join(root, folder)):
             continue
         line = (f'{dataset_type} needs {osp.join(root, folder)} (resolved '
                 f'to {osp.abspath(osp.join(root, folder))}): download '
@@ -66,6 +65,6 @@ def explain_download_errors(cfg: Config) -> Iterator[None]:
         raise UsageError(
             f'A dataset has no files on this machine and downloading them '
             f'failed ({error.reason}). ' + ' '.join(advice) +
-            ' Or use a copy you have: --cfg-options '
-            + ' '.join(f'{field}.dataset.data_root=DIR'
-                       for field in DATALOADERS) + '.') from error
+            ' Or use a copy you have: --cfg-options ' +
+            ' '.join(f'{field}.dataset.data_root=DIR'
+                     for field in DATALOADERS) + '.') from error
