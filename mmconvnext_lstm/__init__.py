@@ -1,22 +1,19 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """ConvNeXt-LSTM for mmpretrain.
 
-Importing the package registers its modules into mmpretrain's registries and
-lets mmengine checkpoints load under torch >= 2.6.
+Importing the package checks the versions of mmcv, mmengine and mmpretrain,
+registers its modules in mmpretrain's registries and its model names in
+mmpretrain's model hub, and lets mmengine checkpoints load under torch's
+``weights_only`` loader.
 """
 import warnings
 
 import mmcv
 import mmengine
+import mmpretrain
+from mmengine.utils import digit_version
 
-# mmcv-lite has no compiled ops; mmpretrain never uses the deformable
-# attention whose missing op mmcv warns about on every import.
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
-import mmpretrain  # noqa: E402
-from mmengine.utils import digit_version  # noqa: E402
-
-from .version import __version__  # noqa: E402
+from .version import __version__
 
 # Checked here rather than required by setup.py: pip would build the full
 # mmcv from source, which fails on recent torch; mmcv-lite or an existing
@@ -35,18 +32,19 @@ for _name, (_found, _low, _high) in _REQUIREMENTS.items():
             f'e.g. `pip install "{_name}>={_low},<{_high}"` (mmcv-lite '
             'provides mmcv on machines without a CUDA build toolchain).')
 
-from .datasets import *  # noqa: E402,F401,F403
-from .engine import *  # noqa: E402,F401,F403
-from .models import *  # noqa: E402,F401,F403
+with warnings.catch_warnings():
+    # mmcv-lite has no compiled ops, and says so when mmpretrain's models
+    # import its transformer bricks; nothing here uses those ops.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+    from .datasets import *  # noqa: F401,F403
+    from .engine import *  # noqa: F401,F403
+    from .models import *  # noqa: F401,F403
+from .model_index import register_model_index  # noqa: E402
 from .utils import allow_mmengine_checkpoints  # noqa: E402
 
 allow_mmengine_checkpoints()
-
-# Lets mmpretrain.list_models / get_model / the inferencers find our models
-# by name (a checkout without model-index.yml yet has none to register).
-from .apis import find_model_index, register_model_index  # noqa: E402
-
-if find_model_index() is not None:
-    register_model_index()
+# Our own models by name, beside mmpretrain's (`list_models('*lstm*')`).
+register_model_index()
 
 __all__ = ['__version__']

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates ./.venv with the pinned, verified stack and installs this package
-# into it (editable, with mim's links). Safe to run again: it only installs
-# what is missing. Source it to get the venv activated in your shell.
+# into it (editable, with mim's links). Safe to run again: once a set-up has
+# succeeded it is skipped until requirements/pinned.txt, setup.py or this
+# script change. Source it to get the venv activated in your shell.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3.11}"
@@ -17,6 +18,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
+STAMP="$VENV/.mmconvnext_lstm-setup"
+FINGERPRINT="$(cat "$ROOT/requirements/pinned.txt" "$ROOT/setup.py" "${BASH_SOURCE[0]}" | sha256sum)"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FINGERPRINT" ] && [ -e "$ROOT/mmconvnext_lstm/.mim" ]; then
+  echo "[setup] $VENV is set up (delete $STAMP to redo it)"
+  return 0 2>/dev/null || exit 0
+fi
 echo "[setup] installing the pinned stack (requirements/pinned.txt)"
 python -m pip install -q --disable-pip-version-check -U pip
 python -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/pinned.txt"
@@ -35,3 +42,4 @@ if osp.islink(link) or not osp.exists(link):
 PY
 python -m pip check
 python -c "import mmconvnext_lstm, torch; print(f'[setup] ok: mmconvnext_lstm {mmconvnext_lstm.__version__}, torch {torch.__version__}')"
+echo "$FINGERPRINT" > "$STAMP"

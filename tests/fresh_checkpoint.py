@@ -5,9 +5,8 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
+from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from mmpretrain.registry import MODELS
-
-from mmconvnext_lstm.demo_data import CIFAR10_CLASSES
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'convnext_lstm',
@@ -29,7 +28,7 @@ def save_fresh_checkpoint(config: str, path: str, seed: int = 0) -> str:
             'state_dict': model.state_dict(),
             'meta': {
                 'dataset_meta': {
-                    'classes': list(CIFAR10_CLASSES)
+                    'classes': list(CIFAR10_CATEGORIES)
                 }
             }
         }, path)

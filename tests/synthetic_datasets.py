@@ -5,10 +5,8 @@ import os.path as osp
 import pickle
 
 import numpy as np
+from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from PIL import Image
-
-CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
-                   'frog', 'horse', 'ship', 'truck')
 
 
 def make_tiny_imagenet(root: str,
@@ -78,7 +76,7 @@ def make_cifar10(root: str, num_train: int = 16, num_test: int = 8) -> str:
     def batch(name, num):
         data = {
             'data': rng.integers(0, 256, (num, 3 * 32 * 32), dtype=np.uint8),
-            'labels': [i % len(CIFAR10_CLASSES) for i in range(num)],
+            'labels': [i % len(CIFAR10_CATEGORIES) for i in range(num)],
         }
         with open(osp.join(folder, name), 'wb') as f:
             pickle.dump(data, f)
@@ -89,7 +87,7 @@ def make_cifar10(root: str, num_train: int = 16, num_test: int = 8) -> str:
         batch(f'data_batch_{i}', len(indices))
     batch('test_batch', num_test)
     with open(osp.join(folder, 'batches.meta'), 'wb') as f:
-        pickle.dump({'label_names': list(CIFAR10_CLASSES)}, f)
+        pickle.dump({'label_names': list(CIFAR10_CATEGORIES)}, f)
     return root
 
 

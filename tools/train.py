@@ -1,16 +1,21 @@
-# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Train a model from a config, like mmpretrain's tools/train.py.
-
-Single process (GPU or CPU):  python tools/train.py CONFIG [options]
-Several processes:            bash tools/dist_train.sh CONFIG NUM_PROCS
-"""
+# Copyright (c) OpenMMLab. All rights reserved.
+# mmconvnext_lstm: mmpretrain 1.2.0's tools/train.py; what we add is marked
+# with "mmconvnext_lstm:" (diff it against mmpretrain/.mim/tools/train.py).
 import argparse
 import os
-import sys
+import os.path as osp
+from copy import deepcopy
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+from mmengine.utils import digit_version
+from mmengine.utils.dl_utils import TORCH_VERSION
 
-from mmconvnext_lstm.apis import UsageError, merge_train_args, train
+# mmconvnext_lstm: CPU support and errors that say what to fix
+from mmconvnext_lstm.utils.device import adapt_to_device, check_amp_supported
+from mmconvnext_lstm.utils.errors import UsageError
+from mmconvnext_lstm.utils.missing_data import explain_download_errors
 
 
 def parse_args():
@@ -22,57 +27,152 @@ def parse_args():
         nargs='?',
         type=str,
         const='auto',
-        help='resume from this checkpoint; without a path, from the latest '
-        'checkpoint in the work directory')
+        help='If specify checkpoint path, resume from it, while if not '
+        'specify, try to auto resume from the latest checkpoint '
+        'in the work directory.')
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic-mixed-precision training (needs a GPU)')
+        help='enable automatic-mixed-precision training')
     parser.add_argument(
         '--no-validate',
         action='store_true',
-        help='do not evaluate the checkpoints during training')
+        help='whether not to evaluate the checkpoint during training')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the learning rate by the actual total batch size over '
-        'the config\'s auto_scale_lr.base_batch_size')
+        help='whether to auto scale the learning rate according to the '
+        'actual batch size and the original batch size.')
     parser.add_argument(
         '--no-pin-memory',
         action='store_true',
-        help='disable the pin_memory option of the dataloaders')
+        help='whether to disable the pin_memory option in dataloaders.')
     parser.add_argument(
         '--no-persistent-workers',
         action='store_true',
-        help='disable the persistent_workers option of the dataloaders')
+        help='whether to disable the persistent_workers option in dataloaders.'
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the config, as key=value pairs, e.g. '
-        'train_cfg.max_epochs=10 train_dataloader.batch_size=64; a list '
-        'as key="[a,b]" or key=a,b (quotes needed, no white space)')
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    # torch.distributed.launch passes --local-rank (torch >= 2.0) or
-    # --local_rank; torchrun sets LOCAL_RANK instead.
+    # When using PyTorch version >= 2.0.0, the `torch.distributed.launch`
+    # will pass the `--local-rank` parameter to `tools/train.py` instead
+    # of `--local_rank`.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+
     return args
+
+
+def merge_args(cfg, args):
+    """Merge CLI arguments to config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    cfg.launcher = args.launcher
+
+    # work_dir is determined in this priority: CLI > segment in file > filename
+    if args.work_dir is not None:
+        # update configs according to CLI args if args.work_dir is not None
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        # use config filename as default work_dir if cfg.work_dir is None
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    # enable automatic-mixed-precision training
+    if args.amp is True:
+        check_amp_supported()  # mmconvnext_lstm: refused without a GPU
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    # resume training
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    # enable auto scale learning rate
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+
+    # set dataloader args
+    default_dataloader_cfg = ConfigDict(
+        pin_memory=True,
+        persistent_workers=True,
+        collate_fn=dict(type='default_collate'),
+    )
+    if digit_version(TORCH_VERSION) < digit_version('1.8.0'):
+        default_dataloader_cfg.persistent_workers = False
+
+    def set_default_dataloader_cfg(cfg, field):
+        if cfg.get(field, None) is None:
+            return
+        dataloader_cfg = deepcopy(default_dataloader_cfg)
+        dataloader_cfg.update(cfg[field])
+        cfg[field] = dataloader_cfg
+        if args.no_pin_memory:
+            cfg[field]['pin_memory'] = False
+        if args.no_persistent_workers:
+            cfg[field]['persistent_workers'] = False
+
+    set_default_dataloader_cfg(cfg, 'train_dataloader')
+    set_default_dataloader_cfg(cfg, 'val_dataloader')
+    set_default_dataloader_cfg(cfg, 'test_dataloader')
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    return cfg
 
 
 def main():
     args = parse_args()
+
+    # load config
     cfg = Config.fromfile(args.config)
-    try:
-        train(merge_train_args(cfg, args))
-    except UsageError as error:
-        sys.exit(f'error: {error}')
+
+    # merge cli arguments to config
+    cfg = merge_args(cfg, args)
+    # mmconvnext_lstm: run on machines without GPU too
+    cfg = adapt_to_device(cfg)
+
+    # build the runner from config
+    if 'runner_type' not in cfg:
+        # build the default runner
+        runner = Runner.from_cfg(cfg)
+    else:
+        # build customized runner from the registry
+        # if 'runner_type' is set in the cfg
+        runner = RUNNERS.build(cfg)
+
+    # start training
+    # mmconvnext_lstm: a dataset that cannot download says where files go
+    with explain_download_errors(cfg):
+        runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    # mmconvnext_lstm: an error the user can fix: its message, no traceback
+    try:
+        main()
+    except UsageError as error:
+        raise SystemExit(f'error: {error}')

@@ -1,54 +1,62 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Draw what a trained model extracts from one image into a PNG: the stage
-feature maps, the BiLSTM2D layer's change and, optionally, Grad-CAM against
-a baseline."""
+"""Draw what ConvNeXt-LSTM extracts from an image, left to right: the output
+of every backbone stage, then the BiLSTM2D layer's output map, each over the
+image (mmpretrain's FeatureExtractor, mmengine's Visualizer.draw_featmap).
+
+Grad-CAM is mmpretrain's tools/visualization/vis_cam.py (see
+docs/getting_started.md).
+"""
 import argparse
 
-from mmconvnext_lstm.visualization import visualize_features
+import mmcv
+import numpy as np
+from mmengine.visualization import Visualizer
+from mmpretrain.apis import FeatureExtractor
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Write one PNG with the input, per-stage feature maps '
-        '(channel mean), the BiLSTM2D change and optional Grad-CAMs.')
+        description='Write one image: the feature map of every stage and of '
+        'the BiLSTM2D neck, over the input.')
     parser.add_argument('img', help='image file')
     parser.add_argument('config', help='config file of the model')
     parser.add_argument('checkpoint', help='checkpoint file of the model')
     parser.add_argument(
-        '--out-file', default='feature_maps.png', help='PNG to write')
+        '--out-file', default='feature_maps.png', help='image to write')
     parser.add_argument(
-        '--baseline-config',
-        help='config of a model to compare Grad-CAM '
-        'with (e.g. ConvNeXt)')
+        '--channel-reduction',
+        default='squeeze_mean',
+        choices=['squeeze_mean', 'select_max'],
+        help='how draw_featmap turns the channels into one map')
     parser.add_argument(
-        '--baseline-checkpoint', help='checkpoint of that model')
-    parser.add_argument(
-        '--cam-stage',
-        type=int,
-        help='stage (0-based) Grad-CAM explains; default: the deepest '
-        'stage at least 4 pixels wide. Giving it (or a baseline) adds the '
-        'Grad-CAM row')
-    parser.add_argument(
-        '--target-class',
-        type=int,
-        help='class index Grad-CAM explains; default: the predicted one')
+        '--size', type=int, default=128, help='side of each panel in pixels')
     parser.add_argument('--device', default='cpu', help='device to run on')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    out_file = visualize_features(
-        args.img,
+    # Every stage's output, and the neck's map before pooling.
+    extractor = FeatureExtractor(
         args.config,
-        args.checkpoint,
-        args.out_file,
-        baseline_config=args.baseline_config,
-        baseline_checkpoint=args.baseline_checkpoint,
-        cam_stage=args.cam_stage,
-        class_index=args.target_class,
-        device=args.device)
-    print(f'Wrote {out_file}')
+        pretrained=args.checkpoint,
+        device=args.device,
+        backbone=dict(out_indices=(0, 1, 2, 3)),
+        neck=dict(pooling=None))
+    featmaps = [
+        *extractor(args.img, stage='backbone')[0],
+        *extractor(args.img, stage='neck')[0]
+    ]
+    image = mmcv.imread(args.img, channel_order='rgb')
+    panels = [
+        Visualizer.draw_featmap(
+            featmap,
+            image,
+            channel_reduction=args.channel_reduction,
+            resize_shape=(args.size, args.size)) for featmap in featmaps
+    ]
+    mmcv.imwrite(mmcv.rgb2bgr(np.concatenate(panels, axis=1)), args.out_file)
+    print(f'Wrote {args.out_file}: stages 1-{len(featmaps) - 1}, BiLSTM2D')
 
 
 if __name__ == '__main__':

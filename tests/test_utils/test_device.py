@@ -4,36 +4,41 @@ import torch
 from helpers import needs_cpu_only
 from mmengine.config import Config
 
-from mmconvnext_lstm.apis import (UsageError, adapt_to_device,
-                                  check_amp_supported)
+from mmconvnext_lstm.utils.device import (TORCHRUN_VARIABLES, adapt_to_device,
+                                          check_amp_supported)
+from mmconvnext_lstm.utils.errors import UsageError
 
 pytestmark = pytest.mark.unit
 
 
 def runtime_config(**kwargs):
-    return Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl')), **kwargs))
+    return Config(
+        dict(
+            env_cfg=dict(dist_cfg=dict(backend='nccl')),
+            train_dataloader=dict(batch_size=2, pin_memory=True),
+            val_dataloader=None,
+            **kwargs))
 
 
+@pytest.fixture
+def torchrun_env(monkeypatch):
+    for name in TORCHRUN_VARIABLES:
+        monkeypatch.setenv(name, '0')
+    # adapt_to_device replaces it on a machine without CUDA.
+    monkeypatch.setattr(torch.cuda, 'set_device', torch.cuda.set_device)
+
+
+@needs_cpu_only
 def test_single_process_keeps_its_backend_and_wrapper():
     cfg = adapt_to_device(runtime_config(launcher='none'))
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
     assert 'model_wrapper_cfg' not in cfg
+    assert cfg.train_dataloader.pin_memory is False
+    assert cfg.val_dataloader is None
 
 
 @needs_cpu_only
-def test_cpu_runs_flush_denormals_once():
-    cfg = adapt_to_device(
-        runtime_config(launcher='none', custom_hooks=[dict(type='EMAHook')]))
-    assert [hook['type']
-            for hook in cfg.custom_hooks] == ['EMAHook', 'FlushDenormalHook']
-    cfg = adapt_to_device(cfg)
-    assert [hook['type']
-            for hook in cfg.custom_hooks].count('FlushDenormalHook') == 1
-
-
-@needs_cpu_only
-def test_distributed_on_cpu_uses_gloo_and_no_device_ids(monkeypatch):
-    monkeypatch.setattr(torch.cuda, 'set_device', torch.cuda.set_device)
+def test_distributed_on_cpu_uses_gloo_and_no_device_ids(torchrun_env):
     cfg = adapt_to_device(
         runtime_config(launcher='pytorch', find_unused_parameters=True))
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
@@ -46,8 +51,7 @@ def test_distributed_on_cpu_uses_gloo_and_no_device_ids(monkeypatch):
 
 
 @needs_cpu_only
-def test_distributed_on_cpu_keeps_a_configured_wrapper(monkeypatch):
-    monkeypatch.setattr(torch.cuda, 'set_device', torch.cuda.set_device)
+def test_distributed_on_cpu_keeps_a_configured_wrapper(torchrun_env):
     cfg = adapt_to_device(
         runtime_config(
             launcher='slurm',
@@ -55,6 +59,16 @@ def test_distributed_on_cpu_keeps_a_configured_wrapper(monkeypatch):
                 type='MMDistributedDataParallel', broadcast_buffers=True)))
     assert cfg.model_wrapper_cfg.broadcast_buffers is True
     assert cfg.model_wrapper_cfg.device_ids is None
+
+
+def test_pytorch_launcher_outside_torchrun_is_refused(torchrun_env,
+                                                      monkeypatch):
+    monkeypatch.delenv('MASTER_PORT')
+    with pytest.raises(
+            UsageError,
+            match='MASTER_PORT is not set. Start the run with '
+            r'`bash tools/dist_train.sh'):
+        adapt_to_device(runtime_config(launcher='pytorch'))
 
 
 @needs_cpu_only

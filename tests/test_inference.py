@@ -11,8 +11,7 @@ from fresh_checkpoint import (DEMO_CONFIG, DEMO_IMAGE, REPO_ROOT,
                               save_fresh_checkpoint)
 from mmpretrain import get_model
 from mmpretrain.apis import FeatureExtractor, ImageClassificationInferencer
-
-from mmconvnext_lstm.demo_data import CIFAR10_CLASSES
+from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 
 pytestmark = pytest.mark.unit
 
@@ -31,8 +30,8 @@ def test_image_classification_inferencer(checkpoint):
     inferencer = ImageClassificationInferencer(
         DEMO_CONFIG, pretrained=checkpoint, device='cpu')
     result = inferencer(DEMO_IMAGE)[0]
-    assert result['pred_class'] in CIFAR10_CLASSES
-    assert result['pred_class'] == CIFAR10_CLASSES[result['pred_label']]
+    assert result['pred_class'] in CIFAR10_CATEGORIES
+    assert result['pred_class'] == CIFAR10_CATEGORIES[result['pred_label']]
     assert result['pred_scores'].shape == (10, )
     assert result['pred_scores'].sum() == pytest.approx(1, abs=1e-4)
     assert result['pred_score'] == pytest.approx(result['pred_scores'].max())

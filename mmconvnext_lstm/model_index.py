@@ -1,0 +1,45 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+"""Where the package's configs and model index are, and our model names in
+mmpretrain's model hub."""
+import os.path as osp
+
+from mmpretrain.apis import ModelHub
+
+PACKAGE_ROOT = osp.dirname(osp.abspath(__file__))
+# An installed package has what mim reads (configs, tools, model-index.yml)
+# in <package>/.mim (setup.py copies them there, or links them for an
+# editable install); a source checkout at its root.
+MIM_ROOTS = (osp.join(PACKAGE_ROOT, '.mim'), osp.dirname(PACKAGE_ROOT))
+
+
+def package_file(*parts: str) -> str:
+    """Return the path of a file or folder that mim reads from the package.
+
+    Args:
+        *parts (str): Its path under the repository root, e.g.
+            ``'configs', '_base_', 'models'`` or ``'model-index.yml'``.
+
+    Returns:
+        str: The path under ``<package>/.mim``, else under the checkout.
+
+    Raises:
+        FileNotFoundError: Neither has it.
+    """
+    candidates = [osp.join(root, *parts) for root in MIM_ROOTS]
+    for path in candidates:
+        if osp.exists(path):
+            return path
+    raise FileNotFoundError(
+        f'mmconvnext_lstm has no {osp.join(*parts)}: looked for '
+        f'{" and ".join(candidates)}. Install the package with `bash '
+        'scripts/setup.sh` or `pip install .` in the repository, which puts '
+        'configs, tools and model-index.yml under mmconvnext_lstm/.mim.')
+
+
+def register_model_index() -> None:
+    """Register the models of our ``model-index.yml`` with mmpretrain's
+    :class:`ModelHub`, so that ``list_models``, ``get_model`` and the
+    inferencers find them by name, as they find mmpretrain's own."""
+    model_index = package_file('model-index.yml')
+    ModelHub.register_model_index(
+        model_index, config_prefix=osp.dirname(model_index))
