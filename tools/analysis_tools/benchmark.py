@@ -138,8 +138,8 @@ def check_amp(models, args):
         errors[name] = amp_output_error(config, args.device, size, batch,
                                         args.channels_last)
         print(f'{name}: bfloat16 autocast vs fp32 logits at {size} px, '
-              f'batch {batch}: ' +
-              ', '.join(f'{k} {v:.4g}' for k, v in errors[name].items()))
+              f'batch {batch}: ' + ', '.join(f'{k} {v:.4g}'
+                                             for k, v in errors[name].items()))
     failed = [
         name for name, error in errors.items()
         if not error['relative_error'] <= args.tolerance

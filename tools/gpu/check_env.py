@@ -21,13 +21,15 @@ CHECKED = ('mmengine', 'mmcv-lite', 'mmpretrain', 'mmconvnext_lstm')
 PROVIDED_BY = {'opencv-python': ('opencv-python-headless', )}
 
 
-def _installed_version(name):
+def _installed(name):
+    """The installed distribution that provides ``name`` and its version,
+    or (None, None)."""
     for candidate in (name, ) + PROVIDED_BY.get(name, ()):
         try:
-            return metadata.version(candidate)
+            return candidate, metadata.version(candidate)
         except metadata.PackageNotFoundError:
             continue
-    return None
+    return None, None
 
 
 def unmet_requirements(names=CHECKED):
@@ -53,15 +55,14 @@ def unmet_requirements(names=CHECKED):
             if requirement.marker and not requirement.marker.evaluate(
                     dict(extra='')):
                 continue
-            version = _installed_version(requirement.name)
-            if version is None:
+            installed, version = _installed(requirement.name)
+            if installed is None:
                 problems.append(f'{name} needs {requirement}: not installed')
-            elif not requirement.specifier.contains(
-                    version, prereleases=True):
+            elif not requirement.specifier.contains(version, prereleases=True):
                 problems.append(f'{name} needs {requirement}: {version} '
                                 'installed')
             else:
-                todo.append(requirement.name)
+                todo.append(installed)
     return problems
 
 

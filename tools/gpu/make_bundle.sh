@@ -39,9 +39,17 @@ echo "[bundle] third-party wheels for Python 3.12 (tools/gpu/requirements-bundle
 
 echo "[bundle] this project's wheel"
 # setup.py copies configs/, tools/ and model-index.yml into the package's
-# .mim for a wheel, as mim expects.
-"$PYTHON" -m pip wheel -q --no-deps --no-build-isolation \
-    -w "$BUNDLE/wheels" "$ROOT"
+# .mim for a wheel, as mim expects. It is built from a copy of the files
+# that travel, so that the checkout's own .mim (links, for an editable
+# install) stays as it is.
+SOURCE=$(mktemp -d)
+trap 'rm -rf "$SOURCE"' EXIT
+(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+    | tar --null -T - --ignore-failed-read -cf -) | tar -xf - -C "$SOURCE"
+# Without setuptools at hand, pip fetches it into an isolated build.
+ISOLATION=--no-build-isolation
+"$PYTHON" -c 'import setuptools' 2>/dev/null || ISOLATION=
+"$PYTHON" -m pip wheel -q --no-deps $ISOLATION -w "$BUNDLE/wheels" "$SOURCE"
 OWN_WHEEL=$(ls "$BUNDLE"/wheels/mmconvnext_lstm-*.whl)
 OWN_FILES=$("$PYTHON" -m zipfile -l "$OWN_WHEEL")
 for needed in .mim/tools/train.py .mim/tools/test.py .mim/configs/ .mim/model-index.yml; do

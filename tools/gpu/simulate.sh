@@ -10,7 +10,8 @@
 #
 #   bash tools/gpu/simulate.sh [OUT_DIR]     (default .gpu_sim/out)
 #
-# Builds gpu_bundle/ first if it is absent (delete it to rebuild).
+# Builds gpu_bundle/ first (tools/gpu/make_bundle.sh, which needs PyPI and
+# the CIFAR-10 archive).
 # Environment: PYTHON312 (default ~/.pyenv/versions/3.12.1/bin/python3.12),
 # GPU_SIM_DIR (default .gpu_sim in the checkout).
 set -euo pipefail
@@ -46,9 +47,8 @@ fi
 "$VENV/bin/python" -c 'import torch, torchvision, numpy; print("[simulate] torch",
     torch.__version__, "torchvision", torchvision.__version__, "numpy", numpy.__version__)'
 
-if [ ! -d "$ROOT/gpu_bundle/wheels" ]; then
-  bash "$ROOT/tools/gpu/make_bundle.sh"
-fi
+# Always rebuilt, so that the carried wheel is this tree's.
+bash "$ROOT/tools/gpu/make_bundle.sh"
 
 rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR"

@@ -134,8 +134,10 @@ class Runner:
             self._run_body(step, body)
         self.log(f'=== {name}: {step.status} in {step.seconds:.1f} s '
                  f'(limit {step.limit:.0f} s): {step.summary}')
-        print(f'[acceptance] {name}: {step.status} ({step.seconds:.0f} s) '
-              f'{step.summary}', flush=True)
+        print(
+            f'[acceptance] {name}: {step.status} ({step.seconds:.0f} s) '
+            f'{step.summary}',
+            flush=True)
         self.write_report(self.steps)
         return step
 
@@ -202,16 +204,16 @@ class Runner:
             raise subprocess.TimeoutExpired(command, seconds, output)
         self.log(output)
         self.log(f'(exit code {process.returncode})')
-        return subprocess.CompletedProcess(command, process.returncode,
-                                           output)
+        return subprocess.CompletedProcess(command, process.returncode, output)
 
     def check(self, command: Sequence[str], what: str,
               **kwargs) -> subprocess.CompletedProcess:
         """:meth:`run`, failing the step if the command exits non-zero."""
         result = self.run(command, **kwargs)
         if result.returncode != 0:
-            last = [line for line in result.stdout.splitlines()
-                    if line.strip()][-1:] or ['no output']
+            last = [
+                line for line in result.stdout.splitlines() if line.strip()
+            ][-1:] or ['no output']
             raise StepFailed(f'{what} exited with {result.returncode}: '
                              f'{last[0].strip()[:300]}')
         return result
@@ -221,8 +223,9 @@ def _quote(command) -> str:
     if isinstance(command, str):
         return command
     return ' '.join(
-        part if part and all(c.isalnum() or c in '-_./=:,@+' for c in part)
-        else repr(part) for part in command)
+        part if part and all(c.isalnum() or c in '-_./=:,@+'
+                             for c in part) else repr(part)
+        for part in command)
 
 
 def overall_status(steps: List[Step]) -> str:
