@@ -92,14 +92,14 @@ def test_failures_end_only_their_step(runner):
 
 def test_steps_shrink_to_the_deadline_and_skip_when_it_has_passed(tmp_path):
     runner = step_runner.Runner(
-        step_runner.Deadline(3, reserve=0),
+        step_runner.Deadline(2, reserve=0),
         str(tmp_path / 'log'),
         lambda steps: None,
         min_limit=1)
     first = runner.step('first', 'asks for more than is left', 100,
                         lambda step: None)
-    assert first.status == 'passed' and first.limit <= 3
-    time.sleep(2.5)
+    assert first.status == 'passed' and first.limit <= 2
+    time.sleep(1.2)
     late = runner.step('late', 'comes too late', 100, lambda step: None)
     assert late.status == 'skipped'
     assert 'too little to start' in late.summary
