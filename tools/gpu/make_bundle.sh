@@ -46,9 +46,10 @@ SOURCE=$(mktemp -d)
 trap 'rm -rf "$SOURCE"' EXIT
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
     | tar --null -T - --ignore-failed-read -cf -) | tar -xf - -C "$SOURCE"
-# Without setuptools at hand, pip fetches it into an isolated build.
+# Without a setuptools that builds wheels (70.1+) at hand, pip fetches one
+# into an isolated build.
 ISOLATION=--no-build-isolation
-"$PYTHON" -c 'import setuptools' 2>/dev/null || ISOLATION=
+"$PYTHON" -c 'import setuptools.command.bdist_wheel' 2>/dev/null || ISOLATION=
 "$PYTHON" -m pip wheel -q --no-deps $ISOLATION -w "$BUNDLE/wheels" "$SOURCE"
 OWN_WHEEL=$(ls "$BUNDLE"/wheels/mmconvnext_lstm-*.whl)
 OWN_FILES=$("$PYTHON" -m zipfile -l "$OWN_WHEEL")
