@@ -179,11 +179,15 @@ def test_epochs_for():
     assert acceptance.epochs_for(10, 10, 20) == 1
 
 
-def test_spread_takes_every_class():
-    indices = acceptance.spread(32, 10000)
-    assert len(indices) == 32 and len(set(indices)) == 32
-    # 1,000 images per class, in class order.
-    assert {i // 1000 for i in indices} == set(range(10))
+@pytest.mark.parametrize('count, total', [(32, 10000), (25600, 50000)])
+def test_spread_takes_every_class(count, total):
+    indices = acceptance.spread(count, total)
+    assert len(set(indices)) == count
+    # The class folders hold total / 10 images each, in class order.
+    per_class = [0] * 10
+    for index in indices:
+        per_class[index * 10 // total] += 1
+    assert max(per_class) - min(per_class) <= 1
 
 
 LOG = """\
@@ -198,7 +202,6 @@ LOG = """\
 
 def test_log_parsing():
     # The first interval (warm-up) is left out; val lines are not training.
-    assert acceptance.iteration_times(LOG) == [0.03, 0.032]
-    assert acceptance.data_times(LOG) == [0.001, 0.002]
+    assert acceptance.logged_times(LOG) == ([0.03, 0.032], [0.001, 0.002])
     assert acceptance.last_top1(LOG) == 30.25
     assert acceptance.last_top1('no accuracy here') is None

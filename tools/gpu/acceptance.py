@@ -34,7 +34,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from step_runner import (PASSED, Deadline, Runner, Step, StepFailed, Target,
                          write_report)
@@ -85,6 +85,7 @@ class Profile:
             recipe's (128).
         bench_shape (str): SIZE:BATCH of the benchmark.
         bench_args (list): Repetitions etc. of the benchmark.
+        conv_impl_args (list): The same for the conv_impl comparison.
         amp_shape (str): SIZE:BATCH of the autocast check.
         accuracy_seconds (float): Training time each accuracy run aims at.
         accuracy_epochs (int, optional): Fixed epochs of the accuracy runs
@@ -187,17 +188,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def iteration_times(log: str) -> List[float]:
-    """Seconds per training iteration in an mmengine log, one per logged
-    interval, the first (warm-up) interval left out."""
-    times = [float(t) for t, _ in ITER_TIMES.findall(log)]
-    return times[1:] if len(times) > 1 else times
-
-
-def data_times(log: str) -> List[float]:
-    """Seconds per iteration spent waiting for data, as above."""
-    times = [float(d) for _, d in ITER_TIMES.findall(log)]
-    return times[1:] if len(times) > 1 else times
+def logged_times(log: str) -> Tuple[List[float], List[float]]:
+    """Seconds per training iteration in an mmengine log and the part of
+    them spent waiting for data, one of each per logged interval, the first
+    (warm-up) interval left out."""
+    pairs = [(float(t), float(d)) for t, d in ITER_TIMES.findall(log)]
+    pairs = pairs[1:] if len(pairs) > 1 else pairs
+    return [t for t, _ in pairs], [d for _, d in pairs]
 
 
 def last_top1(log: str) -> Optional[float]:
@@ -238,8 +235,8 @@ def epochs_for(seconds: float, epoch_seconds: float, overhead: float) -> int:
 
 
 def spread(count: int, total: int) -> List[int]:
-    """``count`` indices spread evenly over ``range(total)``."""
-    return list(range(0, total, total // count))[:count]
+    """``count`` distinct indices spread evenly over ``range(total)``."""
+    return [i * total // count for i in range(count)]
 
 
 def _format(value: Optional[float], spec: str) -> str:
@@ -572,13 +569,13 @@ class Acceptance:
         ],
                                    'tools/train.py',
                                    cwd=ROOT)
-        times = iteration_times(result.stdout)
+        times, data = logged_times(result.stdout)
         seconds = statistics.median(times) if times else None
         step.results.update(
             top1=last_top1(result.stdout),
             seconds_per_iteration=seconds,
-            data_seconds_per_iteration=(statistics.median(
-                data_times(result.stdout)) if times else None),
+            data_seconds_per_iteration=statistics.median(data)
+            if data else None,
             images_per_s=self.batch / seconds if seconds else None,
             loader_workers=self.workers)
         return result
@@ -717,7 +714,7 @@ class Acceptance:
         p = self.profile
         if p.accuracy_epochs:
             return p.accuracy_epochs
-        times = iteration_times(self.train_log)
+        times, _ = logged_times(self.train_log)
         if not times:
             raise StepFailed('the train step measured no iteration time to '
                              'size the schedule by')
