@@ -19,6 +19,7 @@ sys.path.insert(
     osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools', 'gpu'))
 acceptance = importlib.import_module('acceptance')
 step_runner = importlib.import_module('step_runner')
+check_env = importlib.import_module('check_env')
 
 
 @pytest.fixture
@@ -205,3 +206,39 @@ def test_log_parsing():
     assert acceptance.logged_times(LOG) == ([0.03, 0.032], [0.001, 0.002])
     assert acceptance.last_top1(LOG) == 30.25
     assert acceptance.last_top1('no accuracy here') is None
+
+
+class FakeMetadata:
+    """importlib.metadata over a table of distributions."""
+    PackageNotFoundError = KeyError
+
+    def __init__(self):
+        self.distributions = {
+            # name: (requirements, version)
+            'plugin': ([
+                'stack>=2', 'opencv-python>=3', 'docs-tool; extra == "docs"',
+                'winonly; sys_platform == "win32"'
+            ], '1.0'),
+            'stack': (['helper'], '1.5'),
+            'opencv-python-headless': ([], '5.0'),
+        }
+
+    def requires(self, name):
+        return self.distributions[name][0]
+
+    def version(self, name):
+        return self.distributions[name][1]
+
+
+def test_unmet_requirements(monkeypatch):
+    fake = FakeMetadata()
+    monkeypatch.setattr(check_env, 'metadata', fake)
+    # opencv-python is met by opencv-python-headless; extras and other
+    # platforms' requirements are not needed; 'stack' is too old, so its
+    # own requirements are not followed.
+    assert check_env.unmet_requirements(
+        ['plugin']) == ['plugin needs stack>=2: 1.5 installed']
+    fake.distributions['stack'] = (['helper'], '2.0')
+    assert check_env.unmet_requirements(['plugin', 'absent']) == [
+        'absent is not installed', 'stack needs helper: not installed'
+    ]

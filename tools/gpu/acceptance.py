@@ -472,7 +472,7 @@ class Acceptance:
             target.met = not failed and counts['passed'] > 0
         else:
             target.note = 'no GPU: the CUDA cases skip'
-        if failed or result.returncode not in (0, ):
+        if failed or result.returncode != 0:
             raise StepFailed(f'{step.summary}: {", ".join(failed)}' if failed
                              else f'pytest exited with {result.returncode}')
         if self.cuda and counts['passed'] == 0:
