@@ -1,16 +1,14 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Smoke tests of the benchmark: tiny inputs, one repetition, no timings
-asserted (the machine may be busy)."""
-import json
+"""Smoke tests of the benchmark's package: tiny inputs, one repetition, no
+timings asserted (the machine may be busy). The command line is tested in
+test_benchmark_cli.py."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 
 from mmconvnext_lstm.benchmark import (MemoryMeter, amp_output_error,
-                                       format_markdown, run_benchmark)
+                                       run_benchmark)
 
 pytestmark = pytest.mark.unit
 
@@ -22,61 +20,6 @@ def _configs(repo_root):
         'ours': osp.join(repo_root, MODELS, 'convnext-lstm-tiny.py'),
         'small': osp.join(repo_root, MODELS, 'convnext-tiny-512.py'),
     }
-
-
-def test_cli_writes_json_and_markdown(repo_root, tmp_path):
-    configs = _configs(repo_root)
-    result = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark.py', '--device', 'cpu',
-        '--models', f'ours={configs["ours"]}', f'small={configs["small"]}',
-        '--reference', 'small', '--shapes', '32:2', '--modes', 'infer', 'neck',
-        '--warmup', '1', '--reps', '1', '--matmul-size', '256', '--out-dir',
-        str(tmp_path)
-    ],
-                            cwd=repo_root,
-                            capture_output=True,
-                            text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
-    with open(tmp_path / 'benchmark.json') as f:
-        results = json.load(f)
-    cases = {(c['model'], c['mode']): c for c in results['cases']}
-    # 'neck' brings its denominator 'train'; only ours has an LSTM neck.
-    assert set(cases) == {('ours', 'infer'), ('ours', 'train'),
-                          ('ours', 'neck'), ('small', 'infer'),
-                          ('small', 'train')}
-    for case in cases.values():
-        assert case['size'] == 32 and case['batch'] == 2
-        assert len(case['images_per_s']['runs']) == 1
-        assert case['images_per_s']['median'] > 0
-    assert cases['small', 'train']['speedup']['median'] == 1
-    assert cases['ours', 'train']['macs_per_image'] > 0
-    assert 0 < cases['ours', 'infer']['matmul_fraction']['median']
-    assert 0 < cases['ours', 'neck']['share_of_train_step']['median']
-    assert results['meta']['reference'] == 'small'
-    assert results['matmul']['flops']['median'] > 0
-    markdown = (tmp_path / 'benchmark.md').read_text()
-    assert markdown == format_markdown(results)
-    assert '| ours | train | 32 px | 2 |' in markdown
-    assert 'neck share of the step' in markdown
-    assert 'denormals flushed' in markdown
-    assert markdown in result.stdout
-
-
-@pytest.mark.parametrize('arg, message', [
-    (['--shapes', '224'], 'a shape is SIZE:BATCH'),
-    (['--models', 'ours'], 'a model is NAME=CONFIG'),
-    (['--models', 'ours=missing.py'], 'does not exist'),
-])
-def test_cli_rejects_bad_arguments(repo_root, arg, message):
-    result = subprocess.run(
-        [sys.executable, 'tools/analysis_tools/benchmark.py', *arg],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        timeout=120)
-    assert result.returncode == 2
-    assert message in result.stderr
 
 
 def test_run_benchmark_rejects_bad_settings(repo_root):

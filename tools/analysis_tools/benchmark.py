@@ -126,22 +126,33 @@ def parse_args():
     parser.add_argument(
         '--out-dir',
         default='work_dirs/benchmark',
-        help='where benchmark.json and benchmark.md are written '
-        '(default: work_dirs/benchmark)')
+        help='where benchmark.json and benchmark.md (amp_check.json with '
+        '--check-amp) are written (default: work_dirs/benchmark)')
     return parser.parse_args()
 
 
 def check_amp(models, args):
     size, batch = args.shapes[0]
-    failed = []
+    errors = {}
     for name, config in models.items():
-        error = amp_output_error(config, args.device, size, batch,
-                                 args.channels_last)
+        errors[name] = amp_output_error(config, args.device, size, batch,
+                                        args.channels_last)
         print(f'{name}: bfloat16 autocast vs fp32 logits at {size} px, '
               f'batch {batch}: ' + ', '.join(f'{k} {v:.4g}'
-                                             for k, v in error.items()))
-        if not error['relative_error'] <= args.tolerance:
-            failed.append(name)
+                                             for k, v in errors[name].items()))
+    failed = [
+        name for name, error in errors.items()
+        if not error['relative_error'] <= args.tolerance
+    ]
+    os.makedirs(args.out_dir, exist_ok=True)
+    dump_json(
+        dict(
+            device=args.device,
+            size=size,
+            batch=batch,
+            channels_last=args.channels_last,
+            tolerance=args.tolerance,
+            models=errors), osp.join(args.out_dir, 'amp_check.json'))
     if failed:
         print(f'FAILED: {failed} exceed relative error {args.tolerance}')
         return 1
