@@ -17,6 +17,7 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from ..model_index import package_file
 from ..models import MultiScaleConvNeXtBlock
 from .complexity import build_model, model_complexity
 
@@ -128,15 +129,9 @@ PAPER_ROWS: Tuple[PaperRow, ...] = (
 
 
 def model_config_dir() -> str:
-    """The installed package's ``configs/_base_/models`` folder."""
-    path = osp.join(
-        osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs',
-        '_base_', 'models')
-    if not osp.isdir(path):
-        raise FileNotFoundError(
-            f'{path} is missing: install the package with `pip install -e .` '
-            '(or `bash scripts/setup.sh`), which links the configs there.')
-    return path
+    """The folder of the model configs (``configs/_base_/models``), in the
+    installed package or the checkout."""
+    return package_file('configs', '_base_', 'models')
 
 
 def _uses_new_block(model) -> bool:

@@ -32,6 +32,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
+from ..analysis import model_config_dir
 from .memory import MemoryMeter, host_description
 
 MODES = ('train', 'infer', 'neck')
@@ -55,17 +56,9 @@ OPTIMIZERS = {
 
 
 def default_model_configs() -> Dict[str, str]:
-    """The default comparison's config files.
-
-    They are read from the checkout's ``configs/_base_/models`` when the
-    package runs from a checkout, else from the installed package data.
-    """
-    package_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    config_dir = osp.join(
-        osp.dirname(package_dir), 'configs', '_base_', 'models')
-    if not osp.isdir(config_dir):
-        from mmconvnext_lstm.analysis import model_config_dir
-        config_dir = model_config_dir()
+    """The default comparison's config files, from the installed package
+    or the checkout."""
+    config_dir = model_config_dir()
     return {
         name: osp.join(config_dir, file)
         for name, file in DEFAULT_MODELS.items()
