@@ -113,3 +113,39 @@ def test_complexity_doc_shows_the_papers_figures():
             ] == [(row.table, row.name, f'{row.params_m:.2f}',
                    '-' if row.gmacs is None else f'{row.gmacs:.2f}')
                   for row in PAPER_ROWS]
+
+
+def readme_result_tables():
+    """The tables of the top-level README's "Results" section."""
+    text = read(osp.join(REPO, 'README.md'))
+    section = text.split('\n## Results')[1].split('\n## ')[0]
+    return markdown_tables(section)
+
+
+def numbers(cell):
+    return [float(n) for n in re.findall(r'\d+\.\d+', cell)]
+
+
+def test_main_readme_shows_the_papers_figures():
+    """The README's summary tables quote the paper from PAPER_ROWS: every
+    paper parameter count, MAC count and top-1 in them is that of a row of
+    the table(s) the README row names."""
+    complexity, accuracy = readme_result_tables()[:2]
+    assert len(complexity) >= 10 and len(accuracy) >= 5
+    for cells in complexity:
+        rows = [
+            row for row in PAPER_ROWS
+            if str(row.table) in cells['table'].split(', ')
+        ]
+        assert float(cells['M params: paper']) in {r.params_m
+                                                   for r in rows}, cells
+        assert float(cells['GMACs: paper']) in {r.gmacs for r in rows}, cells
+        top1 = {acc for r in rows for acc in r.top1.values()}
+        assert numbers(cells['paper top-1 (%)']), cells
+        assert set(numbers(cells['paper top-1 (%)'])) <= top1, cells
+    every_top1 = {acc for r in PAPER_ROWS for acc in r.top1.values()}
+    quoted = [
+        n for cells in accuracy for column, cell in cells.items()
+        if column.endswith(': paper') for n in numbers(cell)
+    ]
+    assert len(quoted) >= 7 and set(quoted) <= every_top1
