@@ -22,19 +22,24 @@ def _configs(repo_root):
     }
 
 
+def run_benchmark(repo_root, *args):
+    """tools/analysis_tools/benchmark.py with ``args``, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark.py', *args],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300)
+
+
 def test_cli_writes_json_and_markdown(repo_root, tmp_path):
     configs = _configs(repo_root)
-    result = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark.py', '--device', 'cpu',
-        '--models', f'ours={configs["ours"]}', f'small={configs["small"]}',
-        '--reference', 'small', '--shapes', '32:2', '--modes', 'infer', 'neck',
-        '--warmup', '1', '--reps', '1', '--matmul-size', '256', '--out-dir',
-        str(tmp_path)
-    ],
-                            cwd=repo_root,
-                            capture_output=True,
-                            text=True,
-                            timeout=300)
+    result = run_benchmark(repo_root, '--device', 'cpu', '--models',
+                           f'ours={configs["ours"]}',
+                           f'small={configs["small"]}', '--reference', 'small',
+                           '--shapes', '32:2', '--modes', 'infer', 'neck',
+                           '--warmup', '1', '--reps', '1', '--matmul-size',
+                           '256', '--out-dir', str(tmp_path))
     assert result.returncode == 0, result.stderr
     with open(tmp_path / 'benchmark.json') as f:
         results = json.load(f)
@@ -67,28 +72,17 @@ def test_cli_writes_json_and_markdown(repo_root, tmp_path):
     (['--models', 'ours=missing.py'], 'does not exist'),
 ])
 def test_cli_rejects_bad_arguments(repo_root, arg, message):
-    result = subprocess.run(
-        [sys.executable, 'tools/analysis_tools/benchmark.py', *arg],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        timeout=120)
+    result = run_benchmark(repo_root, *arg)
     assert result.returncode == 2
     assert message in result.stderr
 
 
 def test_check_amp_writes_json(repo_root, tmp_path):
     configs = _configs(repo_root)
-    result = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark.py', '--check-amp',
-        '--device', 'cpu', '--shapes', '32:2', '--models',
-        f'ours={configs["ours"]}', '--out-dir',
-        str(tmp_path)
-    ],
-                            cwd=repo_root,
-                            capture_output=True,
-                            text=True,
-                            timeout=300)
+    result = run_benchmark(repo_root, '--check-amp', '--device', 'cpu',
+                           '--shapes', '32:2',
+                           '--models', f'ours={configs["ours"]}', '--out-dir',
+                           str(tmp_path))
     assert result.returncode == 0, result.stderr
     with open(tmp_path / 'amp_check.json') as f:
         check = json.load(f)

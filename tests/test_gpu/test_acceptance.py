@@ -10,13 +10,13 @@ import sys
 import time
 
 import pytest
+from mmengine.config import Config
 
 pytestmark = pytest.mark.unit
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # tools/gpu holds scripts, not a package: import them as the scripts do.
-sys.path.insert(
-    0,
-    osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools', 'gpu'))
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'gpu'))
 acceptance = importlib.import_module('acceptance')
 step_runner = importlib.import_module('step_runner')
 check_env = importlib.import_module('check_env')
@@ -143,15 +143,9 @@ def test_write_report(tmp_path, runner):
 
 
 # The paper's AdamW recipe: 20 warm-up epochs of 200, then cosine.
-SCHEDULE = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=20,
-        convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=20),
-]
+SCHEDULE = Config.fromfile(
+    osp.join(REPO_ROOT, 'configs', '_base_', 'schedules',
+             'adamw_convnext.py')).param_scheduler
 
 
 @pytest.mark.parametrize(
