@@ -1,7 +1,10 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Helpers shared by tests in several folders (tests/ is on sys.path)."""
+import os.path as osp
+
 import pytest
 import torch
+import yaml
 
 needs_cpu_only = pytest.mark.skipif(
     torch.cuda.is_available(),
@@ -17,3 +20,16 @@ DEVICES = [
         marks=pytest.mark.skipif(
             not torch.cuda.is_available(), reason='needs a CUDA GPU')),
 ]
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def metafile_models() -> list:
+    """Every model entry of the metafiles that model-index.yml imports."""
+    with open(osp.join(REPO_ROOT, 'model-index.yml')) as f:
+        metafiles = yaml.safe_load(f)['Import']
+    models = []
+    for metafile in metafiles:
+        with open(osp.join(REPO_ROOT, metafile)) as f:
+            models += yaml.safe_load(f)['Models']
+    return models

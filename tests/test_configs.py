@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 import pytest
-import yaml
+from helpers import metafile_models
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
@@ -279,22 +279,17 @@ def test_cifar_adamw_recipe(dataset):
 
 
 def test_metafiles_list_every_recipe():
-    with open(osp.join(REPO_ROOT, 'model-index.yml')) as f:
-        metafiles = yaml.safe_load(f)['Import']
     listed = []
-    for metafile in metafiles:
-        with open(osp.join(REPO_ROOT, metafile)) as f:
-            for model in yaml.safe_load(f)['Models']:
-                assert osp.isfile(osp.join(REPO_ROOT, model['Config']))
-                assert osp.basename(model['Config']) == model['Name'] + '.py'
-                # No weights are released: nothing may claim results.
-                assert set(model) == {
-                    'Name', 'Metadata', 'In Collection', 'Config'
-                }, model['Name']
-                assert set(model['Metadata']) == {
-                    'Training Data', 'FLOPs', 'Parameters'
-                }, model['Name']
-                listed.append(osp.relpath(model['Config'], 'configs'))
+    for model in metafile_models():
+        assert osp.isfile(osp.join(REPO_ROOT, model['Config']))
+        assert osp.basename(model['Config']) == model['Name'] + '.py'
+        # No weights are released: nothing may claim results.
+        assert set(model) == {'Name', 'Metadata', 'In Collection',
+                              'Config'}, model['Name']
+        assert set(
+            model['Metadata']) == {'Training Data', 'FLOPs',
+                                   'Parameters'}, model['Name']
+        listed.append(osp.relpath(model['Config'], 'configs'))
     recipes = [
         name for name in CONFIGS
         if osp.dirname(name) in ('convnext_lstm',

@@ -3,8 +3,8 @@ import os.path as osp
 
 import pytest
 import torch
-import yaml
 from fresh_checkpoint import DEMO_CONFIG, save_fresh_checkpoint
+from helpers import metafile_models
 from mmpretrain import get_model, list_models
 
 from mmconvnext_lstm.model_index import MIM_ROOTS, package_file
@@ -12,18 +12,12 @@ from mmconvnext_lstm.model_index import MIM_ROOTS, package_file
 pytestmark = pytest.mark.unit
 
 
-def metafile_names(repo_root):
-    with open(osp.join(repo_root, 'model-index.yml')) as f:
-        imports = yaml.safe_load(f)['Import']
-    names = []
-    for metafile in imports:
-        with open(osp.join(repo_root, metafile)) as f:
-            names += [m['Name'].lower() for m in yaml.safe_load(f)['Models']]
-    return names
+def metafile_names():
+    return [model['Name'].lower() for model in metafile_models()]
 
 
-def test_import_registers_every_model_of_the_index(repo_root):
-    names = metafile_names(repo_root)
+def test_import_registers_every_model_of_the_index():
+    names = metafile_names()
     assert set(names) <= set(list_models())
     assert set(list_models('*lstm*')) == {n for n in names if 'lstm' in n}
     # mmpretrain's own models stay listed beside ours.

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-import yaml
+from helpers import metafile_models
 
 from mmconvnext_lstm.analysis import PAPER_ROWS, build_model, model_complexity
 
@@ -19,16 +19,6 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
 # The input sizes the metafiles count at: the recipes' training sizes.
 INPUT_SIZE = {'CIFAR-10': 32, 'CIFAR-100': 32, 'Tiny ImageNet': 224}
-
-
-def metafile_models():
-    with open(osp.join(REPO, 'model-index.yml')) as f:
-        metafiles = yaml.safe_load(f)['Import']
-    models = []
-    for metafile in metafiles:
-        with open(osp.join(REPO, metafile)) as f:
-            models += yaml.safe_load(f)['Models']
-    return models
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import os.path as osp
 import re
 
 import pytest
-import yaml
+from helpers import metafile_models
 
 from mmconvnext_lstm.analysis import PAPER_ROWS
 
@@ -55,17 +55,6 @@ def readme_results():
     return results
 
 
-def metafile_models():
-    with open(osp.join(REPO, 'model-index.yml')) as f:
-        metafiles = yaml.safe_load(f)['Import']
-    models = {}
-    for metafile in metafiles:
-        with open(osp.join(REPO, metafile)) as f:
-            for model in yaml.safe_load(f)['Models']:
-                models[model['Name']] = model['Metadata']
-    return models
-
-
 def test_readme_tables_show_the_papers_figures():
     results = readme_results()
     assert len(results) > 0
@@ -92,7 +81,7 @@ def test_readme_tables_show_every_result_of_the_paper():
 
 
 def test_readme_tables_show_our_metafile_figures():
-    models = metafile_models()
+    models = {m["Name"]: m["Metadata"] for m in metafile_models()}
     for readme, recipe, cells in readme_results():
         metadata = models[recipe]
         assert (cells['Dataset'], cells['Params (M)'], cells['FLOPs (G)']) == (

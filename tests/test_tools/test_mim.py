@@ -4,29 +4,24 @@ user's experiment outside the repository trained and tested through mim."""
 import os.path as osp
 
 import pytest
-import yaml
 from e2e_utils import BIN, checkpoint_meta, run
+from helpers import metafile_models
 
 pytestmark = pytest.mark.e2e
 
 MIM = osp.join(BIN, 'mim')
 
 
-def test_mim_search_shows_every_model_of_the_metafiles(repo_root, tmp_path):
+def test_mim_search_shows_every_model_of_the_metafiles(tmp_path):
     out = run([MIM, 'search', 'mmconvnext_lstm'], cwd=tmp_path).stdout
-    with open(osp.join(repo_root, 'model-index.yml')) as f:
-        metafiles = yaml.safe_load(f)['Import']
-    for metafile in metafiles:
-        with open(osp.join(repo_root, metafile)) as f:
-            models = yaml.safe_load(f)['Models']
-        for model in models:
-            # mim prints a block per model: its name, then its metadata.
-            block = out.split(f'config id: {model["Name"]}\n')[1]
-            block = block.split('config id:')[0].split()
-            parameters = model.get('Metadata', {}).get('Parameters')
-            if parameters is not None:
-                assert block[block.index('parameters') +
-                             1] == str(parameters), model['Name']
+    for model in metafile_models():
+        # mim prints a block per model: its name, then its metadata.
+        block = out.split(f'config id: {model["Name"]}\n')[1]
+        block = block.split('config id:')[0].split()
+        parameters = model.get('Metadata', {}).get('Parameters')
+        if parameters is not None:
+            assert block[block.index('parameters') +
+                         1] == str(parameters), model['Name']
 
 
 def test_mim_list_shows_the_package(tmp_path):
