@@ -1,4 +1,5 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+from functools import lru_cache
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -6,6 +7,25 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
+
+
+@lru_cache(maxsize=None)
+def lstm_autocast_supported(device_type: str, dtype: torch.dtype) -> bool:
+    """Whether ``nn.LSTM`` trains under ``torch.autocast(device_type,
+    dtype)`` on this machine, probed once per process with a tiny LSTM.
+
+    oneDNN builds a bf16 LSTM only on CPUs with native bf16 (AVX-512 BF16,
+    AMX), and an fp16 one on none; elsewhere the LSTM raises "could not
+    create a primitive descriptor". cuDNN runs both.
+    """
+    lstm = nn.LSTM(2, 2, batch_first=True).to(device_type)
+    x = torch.zeros(1, 1, 2, device=device_type, requires_grad=True)
+    try:
+        with torch.autocast(device_type, dtype=dtype):
+            lstm(x)[0].sum().backward()
+    except RuntimeError:
+        return False
+    return True
 
 
 @MODELS.register_module()
@@ -26,6 +46,11 @@ class BiLSTM2D(BaseModule):
     extracted reach the head unchanged while the randomly initialised LSTMs
     learn, and at 32 px inputs, where the map is 1x1 and the LSTMs see
     sequences of length 1, the layer cannot do worse than skipping them.
+
+    Under autocast the LSTMs run in the autocast dtype where the device has
+    such a kernel, and in fp32 where it has none (most CPUs without
+    AVX-512, see :func:`lstm_autocast_supported`); the rest of the layer
+    follows autocast either way.
 
     Args:
         in_channels (int): Channels of the input map, the backbone's last
@@ -90,17 +115,30 @@ class BiLSTM2D(BaseModule):
         self.norm = build_norm_layer(
             norm_cfg, in_channels) if norm_cfg else nn.Identity()
 
-    def bilstm2d(self, x: torch.Tensor) -> torch.Tensor:
-        """The BiLSTM2D mixing of an (B, H, W, C) map, same shape out."""
-        B, H, W, C = x.shape
+    @staticmethod
+    def run_lstm(lstm: nn.LSTM, sequences: torch.Tensor) -> torch.Tensor:
+        """The outputs of ``lstm`` for (N, L, C) ``sequences``, in fp32
+        where autocast is on but the device has no LSTM kernel for its
+        dtype."""
         # After DDP's replication, .to() or a memory-format change the
         # weights may no longer be one contiguous chunk, which cuDNN warns
         # about and copies on every call; a no-op on the CPU.
-        self.lstm_v.flatten_parameters()
-        self.lstm_h.flatten_parameters()
-        vertical, _ = self.lstm_v(x.transpose(1, 2).reshape(B * W, H, C))
+        lstm.flatten_parameters()
+        device_type = sequences.device.type
+        if torch.is_autocast_enabled(device_type) and not \
+                lstm_autocast_supported(
+                    device_type, torch.get_autocast_dtype(device_type)):
+            with torch.autocast(device_type, enabled=False):
+                return lstm(sequences.float())[0]
+        return lstm(sequences)[0]
+
+    def bilstm2d(self, x: torch.Tensor) -> torch.Tensor:
+        """The BiLSTM2D mixing of an (B, H, W, C) map, same shape out."""
+        B, H, W, C = x.shape
+        vertical = self.run_lstm(self.lstm_v,
+                                 x.transpose(1, 2).reshape(B * W, H, C))
         vertical = vertical.reshape(B, W, H, -1).transpose(1, 2)
-        horizontal, _ = self.lstm_h(x.reshape(B * H, W, C))
+        horizontal = self.run_lstm(self.lstm_h, x.reshape(B * H, W, C))
         horizontal = horizontal.reshape(B, H, W, -1)
         if self.union == 'cat':
             mixed = torch.cat([vertical, horizontal], dim=-1)

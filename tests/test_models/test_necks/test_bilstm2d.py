@@ -9,6 +9,7 @@ from mmpretrain.models.backbones import ConvNeXt
 from mmpretrain.registry import MODELS
 
 from mmconvnext_lstm.models import BiLSTM2D
+from mmconvnext_lstm.models.necks import bilstm2d
 
 pytestmark = pytest.mark.unit
 
@@ -120,9 +121,8 @@ AUTOCAST_TOLERANCE = {torch.bfloat16: 3e-2, torch.float16: 1e-2}
 @pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
 @pytest.mark.parametrize('device', DEVICES)
 def test_autocast_logits_match_fp32(device, dtype):
-    if device == 'cpu' and dtype == torch.float16:
-        pytest.skip('oneDNN has no fp16 LSTM: CPU autocast to fp16 fails '
-                    'in nn.LSTM ("could not create a primitive descriptor")')
+    """On every CPU: where oneDNN has no LSTM kernel for the dtype (fp16
+    everywhere, bf16 without AVX-512 BF16) the LSTMs fall back to fp32."""
     torch.manual_seed(0)
     model = tiny_classifier().to(device).eval()
     # 64 px leaves the last map 2x2, so both LSTMs see sequences.
@@ -133,6 +133,80 @@ def test_autocast_logits_match_fp32(device, dtype):
             actual = model(x, mode='tensor')
     error = (actual.float() - expected).abs().max() / expected.abs().max()
     assert error < AUTOCAST_TOLERANCE[dtype]
+
+
+def _lstm_runs_under_autocast(device, dtype):
+    lstm = torch.nn.LSTM(4, 3, batch_first=True).to(device)
+    x = torch.randn(2, 5, 4, device=device, requires_grad=True)
+    try:
+        with torch.autocast(device, dtype=dtype):
+            lstm(x)[0].sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize('device', DEVICES)
+def test_autocast_probe_says_what_the_device_runs(device, dtype):
+    assert bilstm2d.lstm_autocast_supported(device, dtype) == \
+        _lstm_runs_under_autocast(device, dtype)
+
+
+def _lstm_input_dtypes(supported, monkeypatch):
+    """The dtypes the neck's LSTMs get under bf16 autocast when the probe
+    says ``supported``; the LSTMs are stubbed, so any CPU runs this."""
+    monkeypatch.setattr(bilstm2d, 'lstm_autocast_supported',
+                        lambda device_type, dtype: supported)
+    neck = BiLSTM2D(16, hidden_channels=6).eval()
+    seen = []
+
+    def stub(sequences, lstm):
+        seen.append(sequences.dtype)
+        return sequences.new_zeros(*sequences.shape[:2],
+                                   2 * lstm.hidden_size), None
+
+    for lstm in (neck.lstm_v, neck.lstm_h):
+        monkeypatch.setattr(
+            lstm,
+            'forward',
+            lambda sequences, lstm=lstm: stub(sequences, lstm))
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        neck(torch.randn(2, 16, 3, 4).bfloat16())
+    return seen
+
+
+def test_lstms_run_in_fp32_where_the_device_has_no_kernel(monkeypatch):
+    assert _lstm_input_dtypes(False, monkeypatch) == [torch.float32] * 2
+
+
+def test_lstms_follow_autocast_where_the_device_has_a_kernel(monkeypatch):
+    assert _lstm_input_dtypes(True, monkeypatch) == [torch.bfloat16] * 2
+
+
+def test_fp32_fallback_matches_fp32(monkeypatch):
+    monkeypatch.setattr(bilstm2d, 'lstm_autocast_supported',
+                        lambda device_type, dtype: False)
+    torch.manual_seed(0)
+    neck = BiLSTM2D(16, hidden_channels=6).eval()
+    x = torch.randn(2, 16, 3, 4)
+    with torch.no_grad():
+        expected = neck(x)[0]
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            actual = neck(x)[0]
+    # The FC still ran in bf16: close to fp32, not equal.
+    assert not torch.equal(actual.float(), expected)
+    assert torch.allclose(actual.float(), expected, atol=0.05)
+
+
+def test_no_probe_without_autocast(monkeypatch):
+
+    def probe(device_type, dtype):
+        raise AssertionError('probed without autocast')
+
+    monkeypatch.setattr(bilstm2d, 'lstm_autocast_supported', probe)
+    assert BiLSTM2D(
+        16, hidden_channels=6)(torch.randn(1, 16, 2, 2))[0].shape == (1, 16)
 
 
 @pytest.mark.parametrize('device', DEVICES)
