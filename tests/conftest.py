@@ -1,6 +1,7 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 import os
 import os.path as osp
+import sys
 
 import pytest
 
@@ -13,6 +14,12 @@ import torch  # noqa: E402
 torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The tools' helper modules, imported as the tools import them (a script's
+# folder is on sys.path); appended, so that no tool shadows a library.
+sys.path += [
+    osp.join(REPO_ROOT, 'tools', 'analysis_tools'),
+    osp.join(REPO_ROOT, 'tools')
+]
 # The real datasets live beside the checkout (developers' machines and CI);
 # MMCONVNEXT_LSTM_SHARED_DATA points elsewhere.
 SHARED_DATA = os.environ.get(

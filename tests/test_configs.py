@@ -71,7 +71,8 @@ def bases_of(name) -> set:
 def shallow(backbone: dict) -> dict:
     """The backbone with one block per stage and narrow early stages: the
     same layers and output width, built in a fraction of the time (the
-    full-size models are built by tests/test_analysis/test_metafiles.py)."""
+    full-size models are built by
+    tests/test_tools/test_analysis_tools/test_full_size_counts.py)."""
     arch = backbone['arch']
     if isinstance(arch, str):
         arch = MODELS.get(backbone['type']).arch_settings[arch]

@@ -15,9 +15,9 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmconvnext_lstm  # noqa: F401
-from mmconvnext_lstm.analysis import PAPER_ROWS
 from mmconvnext_lstm.models import (BiLSTM2D, MultiScaleConvNeXt,
                                     MultiScaleConvNeXtBlock)
+from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.unit
 

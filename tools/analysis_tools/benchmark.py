@@ -14,10 +14,10 @@ import os.path as osp
 
 import torch
 
-from mmconvnext_lstm.benchmark import (DEFAULT_REFERENCE, DEFAULT_TOLERANCE,
-                                       MODES, amp_output_error,
-                                       default_model_configs, dump_json,
-                                       format_markdown, run_benchmark)
+from amp_check import DEFAULT_TOLERANCE, amp_output_error
+from benchmark_report import dump_json, format_markdown
+from benchmark_runner import (DEFAULT_REFERENCE, MODES, default_model_configs,
+                              run_benchmark)
 
 
 def _shape(text):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mmconvnext_lstm.benchmark import format_markdown
+from benchmark_report import format_markdown
 
 pytestmark = pytest.mark.e2e
 

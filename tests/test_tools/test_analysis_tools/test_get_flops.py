@@ -6,11 +6,12 @@ import sys
 
 import pytest
 
-from mmconvnext_lstm.analysis import build_model
+from complexity import build_model
 
 pytestmark = pytest.mark.unit
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
 OURS = osp.join(REPO, 'configs', '_base_', 'models', 'convnext-lstm-tiny.py')
 

@@ -4,16 +4,16 @@ import os.path as osp
 import pytest
 import torch.nn as nn
 
-from mmconvnext_lstm.analysis import (PAPER_ROWS, compare_with_paper,
-                                      format_comparison, model_complexity,
-                                      model_config_dir)
+from complexity import model_complexity
 from mmconvnext_lstm.models import BiLSTM2D
+from paper_tables import (PAPER_ROWS, compare_with_paper, format_comparison,
+                          model_config_dir)
 
 pytestmark = pytest.mark.unit
 
 CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    '_base_', 'models')
+    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
+    'configs', '_base_', 'models')
 
 
 class SequenceLSTM(nn.Module):

@@ -4,8 +4,7 @@ import torch
 from helpers import needs_cpu_only
 from mmengine.config import Config
 
-from mmconvnext_lstm.utils.device import (TORCHRUN_VARIABLES, adapt_to_device,
-                                          check_amp_supported)
+from cpu_launch import TORCHRUN_VARIABLES, adapt_to_device, check_amp_supported
 from mmconvnext_lstm.utils.errors import UsageError
 
 pytestmark = pytest.mark.unit

@@ -11,11 +11,13 @@ import sys
 import pytest
 from helpers import metafile_models
 
-from mmconvnext_lstm.analysis import PAPER_ROWS, build_model, model_complexity
+from complexity import build_model, model_complexity
+from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.e2e
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
 # The input sizes the metafiles count at: the recipes' training sizes.
 INPUT_SIZE = {'CIFAR-10': 32, 'CIFAR-100': 32, 'Tiny ImageNet': 224}

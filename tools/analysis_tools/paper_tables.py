@@ -8,7 +8,7 @@ row (None for the models the paper cites from other work) and the top-1
 accuracy it reports for each of our recipes that trains the row. The tests
 check the configs' READMEs and docs/complexity.md against it, and
 :func:`compare_with_paper` counts every config the way
-:func:`~mmconvnext_lstm.analysis.complexity.model_complexity` does for
+:func:`complexity.model_complexity` does for
 :func:`format_comparison`, the table of
 ``tools/analysis_tools/get_flops.py --paper``.
 """
@@ -17,9 +17,9 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from ..model_index import package_file
-from ..models import MultiScaleConvNeXtBlock
-from .complexity import build_model, model_complexity
+from complexity import build_model, model_complexity
+from mmconvnext_lstm.model_index import package_file
+from mmconvnext_lstm.models import MultiScaleConvNeXtBlock
 
 # A row without the New Block must reproduce the paper within these.
 PARAMS_TOLERANCE = 0.01e6

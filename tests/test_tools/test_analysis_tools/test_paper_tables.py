@@ -9,11 +9,12 @@ import re
 import pytest
 from helpers import metafile_models
 
-from mmconvnext_lstm.analysis import PAPER_ROWS
+from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.unit
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 READMES = sorted(glob.glob(osp.join(REPO, 'configs', '*', 'README.md')))
 # A link to a config of the same or a sibling folder: [text](./name.py).
 CONFIG_LINK = re.compile(r'^\[[^\]]+\]\((?:\./|\.\./\w+/)([\w.-]+)\.py\)$')

@@ -7,8 +7,9 @@ import os.path as osp
 import pytest
 import torch
 
-from mmconvnext_lstm.benchmark import (MemoryMeter, amp_output_error,
-                                       run_benchmark)
+from amp_check import amp_output_error
+from benchmark_memory import MemoryMeter
+from benchmark_runner import run_benchmark
 
 pytestmark = pytest.mark.unit
 
