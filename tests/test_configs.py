@@ -155,8 +155,9 @@ def test_baselines_do_not_inherit_our_model():
     for name in CONFIGS:
         if load(name).model.backbone.type == 'ConvNeXt':
             bases = bases_of(name)
-            assert '_base_/models/convnext-tiny-baseline.py' in bases, name
-            assert '_base_/models/convnext-lstm-tiny.py' not in bases, name
+            assert '_base_/models/convnext/convnext-tiny.py' in bases, name
+            assert ('_base_/models/convnext_lstm/convnext-lstm-tiny.py'
+                    not in bases), name
 
 
 def test_tiny_imagenet_head_is_written_once_per_model():
@@ -177,8 +178,8 @@ def test_tiny_imagenet_head_is_written_once_per_model():
         assert TINY_IMAGENET_RECIPE in bases_of(name)
         cfg = load(name)
         assert cfg.model.head == head
-        model_base = load(
-            f'_base_/models/convnext-lstm-tiny_design-{design}.py')
+        model_base = load('_base_/models/convnext_lstm/'
+                          f'convnext-lstm-tiny-design-{design}.py')
         assert cfg.model.backbone == model_base.model.backbone
     writes_head = [
         osp.relpath(path, CONFIG_ROOT) for path in ALL_FILES
@@ -195,7 +196,7 @@ def test_convnext_block_by_import_path(model, monkeypatch):
     """Models C and F name mmpretrain's ConvNeXtBlock by its import path,
     which mmengine's Registry.get resolves without a registration."""
     monkeypatch.delitem(MODELS._module_dict, 'ConvNeXtBlock', raising=False)
-    cfg = load(f'_base_/models/convnext-lstm-tiny_{model}.py')
+    cfg = load(f'_base_/models/convnext_lstm/convnext-lstm-tiny-{model}.py')
     backbone = MODELS.build(shallow(cfg.model.backbone))
     assert {type(block)
             for stage in backbone.stages

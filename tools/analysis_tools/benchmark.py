@@ -4,7 +4,8 @@ utilisation in one run; see docs/benchmarks.md.
 
     python tools/analysis_tools/benchmark.py                 # the default
     python tools/analysis_tools/benchmark.py --modes neck --shapes 224:16 \
-        384:16 512:16 --models ours=configs/_base_/models/convnext-lstm-tiny.py
+        384:16 512:16 \
+        --models ours=configs/_base_/models/convnext_lstm/convnext-lstm-tiny.py
     python tools/analysis_tools/benchmark.py --device cuda --amp \
         --channels-last --shapes 224:64
 """

@@ -39,9 +39,9 @@ MODES = ('train', 'infer', 'neck')
 
 # The default comparison: the paper's model and its two baselines.
 DEFAULT_MODELS = {
-    'ConvNeXt-LSTM-T': 'convnext-lstm-tiny.py',
-    'ConvNeXt-T': 'convnext-tiny-baseline.py',
-    'ConvNeXt-T/512': 'convnext-tiny-512.py',
+    'ConvNeXt-LSTM-T': 'convnext_lstm/convnext-lstm-tiny.py',
+    'ConvNeXt-T': 'convnext/convnext-tiny.py',
+    'ConvNeXt-T/512': 'convnext/convnext-tiny-512.py',
 }
 DEFAULT_REFERENCE = 'ConvNeXt-T'
 

@@ -17,8 +17,10 @@ MODELS = 'configs/_base_/models'
 
 def _configs(repo_root):
     return {
-        'ours': osp.join(repo_root, MODELS, 'convnext-lstm-tiny.py'),
-        'small': osp.join(repo_root, MODELS, 'convnext-tiny-512.py'),
+        'ours':
+        osp.join(repo_root, MODELS, 'convnext_lstm', 'convnext-lstm-tiny.py'),
+        'small':
+        osp.join(repo_root, MODELS, 'convnext/convnext-tiny-512.py'),
     }
 
 

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.unit
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
-OURS = osp.join(REPO, 'configs', '_base_', 'models', 'convnext-lstm-tiny.py')
+OURS = osp.join(REPO, 'configs', '_base_', 'models', 'convnext_lstm',
+                'convnext-lstm-tiny.py')
 
 
 def run_tool(monkeypatch, *args):
