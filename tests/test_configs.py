@@ -5,7 +5,7 @@ recipe keeps the runtime of default_runtime.py; the metafiles list the
 recipes.
 
 Nothing here builds the runner's hooks: AtomicCheckpointHook and
-NumClassCheckHook are checked by name only (they come with the checkpoint
+MinClassNumCheckHook are checked by name only (they come with the checkpoint
 work of mmconvnext_lstm.engine)."""
 import functools
 import glob
@@ -123,7 +123,7 @@ def test_every_recipe_keeps_the_runtime(name):
         imports=['mmconvnext_lstm'], allow_failed_imports=False)
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert [hook.type for hook in cfg.custom_hooks
-            ][:2] == ['NumClassCheckHook', 'FlushDenormalHook']
+            ][:2] == ['MinClassNumCheckHook', 'FlushDenormalHook']
 
 
 def test_only_the_runtime_imports_the_package():
