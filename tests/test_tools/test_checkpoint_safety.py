@@ -331,8 +331,8 @@ def test_too_few_classes_stop_before_training(configs, repo_root, tmp_path):
         'model.head.num_classes=5',
         check=False)
     assert result.returncode != 0
-    assert ('model.head.num_classes is 5, but the train dataset '
-            '(UncheckedCIFAR10') in result.stdout
+    assert ('model.head.num_classes is 5, but the dataset '
+            'UncheckedCIFAR10') in result.stdout
     assert 'has 10 classes. Set model.head.num_classes=10' in result.stdout
     assert 'Epoch(train)' not in result.stdout
     assert not glob.glob(str(work_dir / '*.pth'))
