@@ -17,8 +17,8 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # The tools' helper modules, imported as the tools import them (a script's
 # folder is on sys.path); appended, so that no tool shadows a library.
 sys.path += [
-    osp.join(REPO_ROOT, 'tools', 'analysis_tools'),
-    osp.join(REPO_ROOT, 'tools')
+    osp.join(REPO_ROOT, 'tools', folder)
+    for folder in ('analysis_tools', 'visualization', '')
 ]
 # The real datasets live beside the checkout (developers' machines and CI);
 # MMCONVNEXT_LSTM_SHARED_DATA points elsewhere.
