@@ -2,12 +2,14 @@
 """Every model config builds through mmpretrain's registry from its file,
 the rows of the paper without the New Block have the paper's size, and
 ours has the size of our reconstruction."""
+import copy
 import functools
 import glob
 import os.path as osp
 
 import pytest
 import torch
+from helpers import CONFIG_ROOT, load_config
 from mmengine.config import Config
 from mmpretrain.models import ImageClassifier, LinearClsHead
 from mmpretrain.models.backbones.convnext import ConvNeXtBlock
@@ -21,9 +23,7 @@ from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.unit
 
-CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    '_base_', 'models')
+CONFIG_DIR = osp.join(CONFIG_ROOT, '_base_', 'models')
 CONFIGS = sorted(
     osp.relpath(path, CONFIG_DIR)
     for path in glob.glob(osp.join(CONFIG_DIR, '*', '*.py')))
@@ -40,7 +40,7 @@ REPRODUCED = ('convnext/convnext-tiny.py', 'convnext/convnext-tiny-512.py',
 
 
 def load(name, num_classes=None) -> Config:
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    cfg = copy.deepcopy(load_config(osp.join('_base_', 'models', name)))
     if num_classes is not None:
         cfg.model.head.num_classes = num_classes
     return cfg

@@ -3,6 +3,7 @@ import os.path as osp
 
 import pytest
 import torch.nn as nn
+from helpers import CONFIG_ROOT
 
 from complexity import model_complexity
 from mmconvnext_lstm.models import BiLSTM2D
@@ -11,9 +12,7 @@ from paper_tables import (PAPER_ROWS, compare_with_paper, format_comparison,
 
 pytestmark = pytest.mark.unit
 
-CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
-    'configs', '_base_', 'models')
+CONFIG_DIR = osp.join(CONFIG_ROOT, '_base_', 'models')
 
 
 class SequenceLSTM(nn.Module):

@@ -1,21 +1,20 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Where the documentation shows the paper's figures (the configs' READMEs,
-docs/complexity.md) they are those of paper_tables.PAPER_ROWS, the one
-source; where the READMEs show ours, they are the metafiles'."""
+"""Docs checks: where the documentation shows the paper's figures (the
+README, the configs' READMEs, docs/complexity.md) they are those of
+paper_tables.PAPER_ROWS, the one source; where the READMEs show ours, they
+are the metafiles'. They parse markdown, so they run with the e2e tier."""
 import glob
 import os.path as osp
 import re
 
 import pytest
-from helpers import metafile_models
+from helpers import REPO_ROOT, metafile_models
 
 from paper_tables import PAPER_ROWS
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.e2e
 
-REPO = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-READMES = sorted(glob.glob(osp.join(REPO, 'configs', '*', 'README.md')))
+READMES = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'README.md')))
 # A link to a config of the same or a sibling folder: [text](./name.py).
 CONFIG_LINK = re.compile(r'^\[[^\]]+\]\((?:\./|\.\./\w+/)([\w.-]+)\.py\)$')
 
@@ -94,8 +93,8 @@ def test_complexity_doc_shows_the_papers_figures():
     """docs/complexity.md holds the output of get_flops.py --paper: its
     paper columns are PAPER_ROWS, row by row."""
     lines = [
-        line
-        for line in read(osp.join(REPO, 'docs', 'complexity.md')).split('\n')
+        line for line in read(osp.join(REPO_ROOT, 'docs',
+                                       'complexity.md')).split('\n')
         if re.match(r'^[4-7]  ', line)
     ]
     shown = [re.split(r'\s{2,}', line.strip()) for line in lines]
@@ -107,7 +106,7 @@ def test_complexity_doc_shows_the_papers_figures():
 
 def readme_result_tables():
     """The tables of the top-level README's "Results" section."""
-    text = read(osp.join(REPO, 'README.md'))
+    text = read(osp.join(REPO_ROOT, 'README.md'))
     section = text.split('\n## Results')[1].split('\n## ')[0]
     return markdown_tables(section)
 
