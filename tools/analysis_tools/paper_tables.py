@@ -6,7 +6,7 @@ parameters and GMACs it prints, the classes and input size they were
 counted at, the model config in ``configs/_base_/models`` that builds the
 row (None for the models the paper cites from other work) and the top-1
 accuracy it reports for each of our recipes that trains the row. The tests
-check the configs' READMEs and docs/complexity.md against it, and
+check the README's results table and docs/complexity.md against it, and
 :func:`compare_with_paper` counts every config the way
 :func:`complexity.model_complexity` does for
 :func:`format_comparison`, the table of
