@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Sets up ./.venv (scripts/setup.sh) and runs the whole test suite.
+# Sets up ./.venv (scripts/setup.sh), runs the style checks (scripts/lint.sh)
+# and the whole test suite.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k backbone`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 . "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+bash scripts/lint.sh
 set +e
 python -m pytest tests "$@"
 status=$?

@@ -1,6 +1,7 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 import os
 import os.path as osp
+import sys
 
 import pytest
 
@@ -12,7 +13,14 @@ import torch  # noqa: E402
 
 torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import REPO_ROOT  # noqa: E402
+
+# The tools' helper modules, imported as the tools import them (a script's
+# folder is on sys.path); appended, so that no tool shadows a library.
+sys.path += [
+    osp.join(REPO_ROOT, 'tools', folder)
+    for folder in ('analysis_tools', 'gpu', 'visualization', '')
+]
 # The real datasets live beside the checkout (developers' machines and CI);
 # MMCONVNEXT_LSTM_SHARED_DATA points elsewhere.
 SHARED_DATA = os.environ.get(
@@ -23,6 +31,13 @@ SHARED_DATA = os.environ.get(
 @pytest.fixture(scope='session')
 def repo_root():
     return REPO_ROOT
+
+
+@pytest.fixture
+def no_tf32(monkeypatch):
+    """Full fp32 convs on CUDA (cuDNN allows TF32 by default), so that two
+    kernels or memory formats can be compared to 1e-5."""
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
 
 
 @pytest.fixture(scope='session')

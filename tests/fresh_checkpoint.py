@@ -4,11 +4,11 @@ tests of the inference and picture APIs (no training needed)."""
 import os.path as osp
 
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from mmpretrain.registry import MODELS
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'convnext_lstm',
                        'convnext-lstm-tiny_1xb64_cifar10-demo.py')
 BASELINE_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'convnext_baseline',

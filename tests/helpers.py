@@ -1,10 +1,12 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Helpers shared by tests in several folders (tests/ is on sys.path)."""
+import functools
 import os.path as osp
 
 import pytest
 import torch
 import yaml
+from mmengine.config import Config
 
 needs_cpu_only = pytest.mark.skipif(
     torch.cuda.is_available(),
@@ -22,6 +24,14 @@ DEVICES = [
 ]
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
+
+
+@functools.lru_cache(maxsize=None)
+def load_config(name: str) -> Config:
+    """A config by its path under configs/, loaded once (shared by the
+    tests: copy it before changing it)."""
+    return Config.fromfile(osp.join(CONFIG_ROOT, name))
 
 
 def metafile_models() -> list:

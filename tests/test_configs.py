@@ -5,16 +5,15 @@ recipe keeps the runtime of default_runtime.py; the metafiles list the
 recipes.
 
 Nothing here builds the runner's hooks: AtomicCheckpointHook and
-NumClassCheckHook are checked by name only (they come with the checkpoint
+MinClassNumCheckHook are checked by name only (they come with the checkpoint
 work of mmconvnext_lstm.engine)."""
-import functools
 import glob
 import os.path as osp
 import re
 
 import numpy as np
 import pytest
-from helpers import metafile_models
+from helpers import CONFIG_ROOT, REPO_ROOT, load_config, metafile_models
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
@@ -25,8 +24,6 @@ import mmconvnext_lstm  # noqa: F401 (registers the modules)
 
 pytestmark = pytest.mark.unit
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 ALL_FILES = sorted(
     glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
 # The configs a user trains with (bases excluded), relative to configs/.
@@ -50,12 +47,6 @@ def read(path) -> str:
         return f.read()
 
 
-@functools.lru_cache(maxsize=None)
-def load(name) -> Config:
-    """The config (shared by the tests: do not change it)."""
-    return Config.fromfile(osp.join(CONFIG_ROOT, name))
-
-
 def bases_of(name) -> set:
     """Every file ``name`` inherits from, directly or not, relative to
     configs/."""
@@ -71,7 +62,8 @@ def bases_of(name) -> set:
 def shallow(backbone: dict) -> dict:
     """The backbone with one block per stage and narrow early stages: the
     same layers and output width, built in a fraction of the time (the
-    full-size models are built by tests/test_analysis/test_metafiles.py)."""
+    full-size models are built by
+    tests/test_tools/test_analysis_tools/test_full_size_counts.py)."""
     arch = backbone['arch']
     if isinstance(arch, str):
         arch = MODELS.get(backbone['type']).arch_settings[arch]
@@ -94,7 +86,7 @@ def image_of(dataset_cfg) -> dict:
 
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_model_and_pipelines(name):
-    cfg = load(name)
+    cfg = load_config(name)
     model_cfg = cfg.model.copy()
     model_cfg.backbone = shallow(model_cfg.backbone)
     # As mmengine's Runner does: the top-level preprocessor (with the batch
@@ -116,13 +108,13 @@ def test_config_builds_model_and_pipelines(name):
 def test_every_recipe_keeps_the_runtime(name):
     """default_runtime.py's imports and hooks reach every recipe, so that
     mmpretrain's own tools/train.py runs it as ours does."""
-    cfg = load(name)
+    cfg = load_config(name)
     assert '_base_/default_runtime.py' in bases_of(name)
     assert cfg.custom_imports == dict(
         imports=['mmconvnext_lstm'], allow_failed_imports=False)
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert [hook.type for hook in cfg.custom_hooks
-            ][:2] == ['NumClassCheckHook', 'FlushDenormalHook']
+            ][:2] == ['MinClassNumCheckHook', 'FlushDenormalHook']
 
 
 def test_only_the_runtime_imports_the_package():
@@ -146,38 +138,40 @@ def test_the_paper_command_names_an_alias():
         if line and not line.startswith('#')
     ]
     assert code == [f"_base_ = ['./{TINY_IMAGENET_RECIPE}']"]
-    assert load('convnext_lstm_tiny.py').to_dict() == load(
+    assert load_config('convnext_lstm_tiny.py').to_dict() == load_config(
         TINY_IMAGENET_RECIPE).to_dict()
 
 
 def test_baselines_do_not_inherit_our_model():
     for name in CONFIGS:
-        if load(name).model.backbone.type == 'ConvNeXt':
+        if load_config(name).model.backbone.type == 'ConvNeXt':
             bases = bases_of(name)
-            assert '_base_/models/convnext-tiny-baseline.py' in bases, name
-            assert '_base_/models/convnext-lstm-tiny.py' not in bases, name
+            assert '_base_/models/convnext/convnext-tiny.py' in bases, name
+            assert ('_base_/models/convnext_lstm/convnext-lstm-tiny.py'
+                    not in bases), name
 
 
 def test_tiny_imagenet_head_is_written_once_per_model():
     """The design variants inherit the main recipe's 200-class head with
     label smoothing, and switch the block exactly as their model base."""
-    head = load(TINY_IMAGENET_RECIPE).model.head
+    head = load_config(TINY_IMAGENET_RECIPE).model.head
     assert head.num_classes == 200
     assert head.loss == dict(
         type='LabelSmoothLoss',
         label_smooth_val=0.1,
         mode='original',
         loss_weight=1.0)
-    baseline = load('convnext_baseline/convnext-tiny_8xb32_tiny-imagenet.py')
+    baseline = load_config(
+        'convnext_baseline/convnext-tiny_8xb32_tiny-imagenet.py')
     assert dict(baseline.model.head, in_channels=512) == head
     for design in 'abc':
         name = (f'convnext_lstm/convnext-lstm-tiny-design-{design}'
                 '_8xb32_tiny-imagenet.py')
         assert TINY_IMAGENET_RECIPE in bases_of(name)
-        cfg = load(name)
+        cfg = load_config(name)
         assert cfg.model.head == head
-        model_base = load(
-            f'_base_/models/convnext-lstm-tiny_design-{design}.py')
+        model_base = load_config('_base_/models/convnext_lstm/'
+                                 f'convnext-lstm-tiny-design-{design}.py')
         assert cfg.model.backbone == model_base.model.backbone
     writes_head = [
         osp.relpath(path, CONFIG_ROOT) for path in ALL_FILES
@@ -194,7 +188,8 @@ def test_convnext_block_by_import_path(model, monkeypatch):
     """Models C and F name mmpretrain's ConvNeXtBlock by its import path,
     which mmengine's Registry.get resolves without a registration."""
     monkeypatch.delitem(MODELS._module_dict, 'ConvNeXtBlock', raising=False)
-    cfg = load(f'_base_/models/convnext-lstm-tiny_{model}.py')
+    cfg = load_config(
+        f'_base_/models/convnext_lstm/convnext-lstm-tiny-{model}.py')
     backbone = MODELS.build(shallow(cfg.model.backbone))
     assert {type(block)
             for stage in backbone.stages
@@ -206,14 +201,14 @@ def test_demo_has_its_own_bases():
                  'convnext_baseline/convnext-tiny-512_1xb64_cifar10-demo.py'):
         bases = bases_of(name)
         assert not any('tiny-imagenet' in base for base in bases), name
-        cfg = load(name)
+        cfg = load_config(name)
         assert cfg.train_cfg.max_epochs == 8
         assert cfg.train_dataloader.dataset.data_root == 'demo/cifar10_demo'
         assert cfg.model.backbone.drop_path_rate == 0
 
 
 def test_tiny_imagenet_recipe_is_table_3():
-    cfg = load(TINY_IMAGENET_RECIPE)
+    cfg = load_config(TINY_IMAGENET_RECIPE)
     assert cfg.optim_wrapper.optimizer == dict(
         type='AdamW', lr=4e-3, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999))
     assert cfg.train_dataloader.batch_size * 8 == 256
@@ -248,7 +243,7 @@ def test_tiny_imagenet_recipe_is_table_3():
     ('convnext_lstm/convnext-lstm-tiny_1xb128_cifar100.py', 'CIFAR100', 100),
 ])
 def test_cifar_sgd_recipe_is_table_3(name, dataset, classes):
-    cfg = load(name)
+    cfg = load_config(name)
     assert cfg.optim_wrapper.optimizer == dict(
         type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4)
     assert cfg.param_scheduler == dict(
@@ -266,7 +261,8 @@ def test_cifar_sgd_recipe_is_table_3(name, dataset, classes):
 
 @pytest.mark.parametrize('dataset', ['cifar10', 'cifar100'])
 def test_cifar_adamw_recipe(dataset):
-    cfg = load(f'convnext_lstm/convnext-lstm-tiny_1xb128-adamw_{dataset}.py')
+    cfg = load_config(
+        f'convnext_lstm/convnext-lstm-tiny_1xb128-adamw_{dataset}.py')
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.lr,
             optimizer.weight_decay) == ('AdamW', 1.25e-3, 0.05)
@@ -274,7 +270,7 @@ def test_cifar_adamw_recipe(dataset):
     assert cfg.auto_scale_lr.base_batch_size == 128
     assert not any('tiny-imagenet' in base for base in bases_of(
         f'convnext_lstm/convnext-lstm-tiny_1xb128-adamw_{dataset}.py'))
-    sgd = load(f'convnext_lstm/convnext-lstm-tiny_1xb128_{dataset}.py')
+    sgd = load_config(f'convnext_lstm/convnext-lstm-tiny_1xb128_{dataset}.py')
     assert cfg.train_dataloader == sgd.train_dataloader
 
 

@@ -13,7 +13,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 # mmconvnext_lstm: CPU support and errors that say what to fix
-from mmconvnext_lstm.utils.device import adapt_to_device
+from cpu_launch import adapt_to_device
 from mmconvnext_lstm.utils.errors import UsageError
 from mmconvnext_lstm.utils.missing_data import explain_download_errors
 

@@ -13,7 +13,7 @@ from mmengine.utils import digit_version
 from mmengine.utils.dl_utils import TORCH_VERSION
 
 # mmconvnext_lstm: CPU support and errors that say what to fix
-from mmconvnext_lstm.utils.device import adapt_to_device, check_amp_supported
+from cpu_launch import adapt_to_device, check_amp_supported
 from mmconvnext_lstm.utils.errors import UsageError
 from mmconvnext_lstm.utils.missing_data import explain_download_errors
 

@@ -20,8 +20,9 @@ default_hooks = dict(
 
 # A config that sets its own custom_hooks must list these two as well.
 custom_hooks = [
-    # Fails early when head.num_classes is not the dataset's number of classes.
-    dict(type='NumClassCheckHook'),
+    # Fails early, saying what to set, when head.num_classes is smaller than
+    # the dataset's number of classes.
+    dict(type='MinClassNumCheckHook'),
     # On the CPU only: flushes denormal floats to zero (layer scale starts at
     # 1e-6, and denormal arithmetic is many times slower there).
     dict(type='FlushDenormalHook'),

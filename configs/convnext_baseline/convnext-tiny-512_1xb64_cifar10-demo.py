@@ -2,7 +2,7 @@
 # paper's channels [64, 128, 320, 512], no BiLSTM2D) trained exactly as the
 # demo trains ConvNeXt-LSTM-T, to compare curves and Grad-CAMs with it.
 _base_ = [
-    '../_base_/models/convnext-tiny-512.py',
+    '../_base_/models/convnext/convnext-tiny-512.py',
     '../_base_/datasets/cifar10-demo_bs64.py',
     '../_base_/schedules/cifar10-demo_bs64_adamw.py',
     '../_base_/demo_runtime.py',

@@ -1,7 +1,7 @@
 # The paper's baseline, mmpretrain's ConvNeXt-T, on Tiny ImageNet with the
 # paper's recipe (Table 3).
 _base_ = [
-    '../_base_/models/convnext-tiny-baseline.py',
+    '../_base_/models/convnext/convnext-tiny.py',
     '../_base_/datasets/tiny-imagenet_bs32_224.py',
     '../_base_/schedules/tiny-imagenet_bs256_adamw.py',
     '../_base_/default_runtime.py',

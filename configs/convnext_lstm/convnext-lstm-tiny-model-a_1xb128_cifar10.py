@@ -1,7 +1,7 @@
 # Table 6, Model A (patchify stem, New Block, no BiLSTM2D) on CIFAR-10 with the
 # paper's SGD recipe.
 _base_ = [
-    '../_base_/models/convnext-lstm-tiny_model-a.py',
+    '../_base_/models/convnext_lstm/convnext-lstm-tiny-model-a.py',
     '../_base_/datasets/cifar10_bs128.py',
     '../_base_/schedules/cifar_bs128_sgd.py',
     '../_base_/default_runtime.py',

@@ -1,7 +1,7 @@
 # Table 6, Model C (7x7 s2 + 2x2 s2 stem, ConvNeXt block, no BiLSTM2D) on
 # CIFAR-10 with the paper's SGD recipe.
 _base_ = [
-    '../_base_/models/convnext-lstm-tiny_model-c.py',
+    '../_base_/models/convnext_lstm/convnext-lstm-tiny-model-c.py',
     '../_base_/datasets/cifar10_bs128.py',
     '../_base_/schedules/cifar_bs128_sgd.py',
     '../_base_/default_runtime.py',

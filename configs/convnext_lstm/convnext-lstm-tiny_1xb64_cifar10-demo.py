@@ -2,7 +2,7 @@
 # scratch on the CIFAR-10 demo set embedded in the repository, in a few
 # minutes on a CPU.
 _base_ = [
-    '../_base_/models/convnext-lstm-tiny.py',
+    '../_base_/models/convnext_lstm/convnext-lstm-tiny.py',
     '../_base_/datasets/cifar10-demo_bs64.py',
     '../_base_/schedules/cifar10-demo_bs64_adamw.py',
     '../_base_/demo_runtime.py',

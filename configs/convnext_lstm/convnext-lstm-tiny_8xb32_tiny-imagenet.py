@@ -3,7 +3,7 @@
 # weights), layer scale init 1e-6 (model base). The design variants of
 # Table 7 inherit it; configs/convnext_lstm_tiny.py is its alias.
 _base_ = [
-    '../_base_/models/convnext-lstm-tiny.py',
+    '../_base_/models/convnext_lstm/convnext-lstm-tiny.py',
     '../_base_/datasets/tiny-imagenet_bs32_224.py',
     '../_base_/schedules/tiny-imagenet_bs256_adamw.py',
     '../_base_/default_runtime.py',

@@ -6,17 +6,16 @@ import importlib
 import json
 import os
 import os.path as osp
-import sys
 import time
 
 import pytest
+from helpers import REPO_ROOT
 from mmengine.config import Config
 
 pytestmark = pytest.mark.unit
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-# tools/gpu holds scripts, not a package: import them as the scripts do.
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'gpu'))
+# tools/gpu holds scripts, not a package: import them as the scripts do
+# (tests/conftest.py puts their folder on sys.path).
 acceptance = importlib.import_module('acceptance')
 step_runner = importlib.import_module('step_runner')
 check_env = importlib.import_module('check_env')

@@ -2,12 +2,14 @@
 """Every model config builds through mmpretrain's registry from its file,
 the rows of the paper without the New Block have the paper's size, and
 ours has the size of our reconstruction."""
+import copy
 import functools
 import glob
 import os.path as osp
 
 import pytest
 import torch
+from helpers import CONFIG_ROOT, load_config
 from mmengine.config import Config
 from mmpretrain.models import ImageClassifier, LinearClsHead
 from mmpretrain.models.backbones.convnext import ConvNeXtBlock
@@ -15,30 +17,30 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmconvnext_lstm  # noqa: F401
-from mmconvnext_lstm.analysis import PAPER_ROWS
 from mmconvnext_lstm.models import (BiLSTM2D, MultiScaleConvNeXt,
                                     MultiScaleConvNeXtBlock)
+from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.unit
 
-CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    '_base_', 'models')
+CONFIG_DIR = osp.join(CONFIG_ROOT, '_base_', 'models')
 CONFIGS = sorted(
-    osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
-OURS = 'convnext-lstm-tiny.py'
+    osp.relpath(path, CONFIG_DIR)
+    for path in glob.glob(osp.join(CONFIG_DIR, '*', '*.py')))
+OURS = 'convnext_lstm/convnext-lstm-tiny.py'
 # ConvNeXt-LSTM-T with 10 classes, as our reconstruction of the New Block
 # builds it (docs/complexity.md): pinned so that a change of the block's
 # widths shows up. The only place the tests pin it.
 OURS_PARAMS = 13540746
 # The paper's rows without the New Block, which we reproduce exactly.
-REPRODUCED = ('convnext-tiny-baseline.py', 'convnext-tiny-512.py',
-              'convnext-lstm-tiny_model-b.py', 'convnext-lstm-tiny_model-c.py',
-              'convnext-lstm-tiny_model-f.py')
+REPRODUCED = ('convnext/convnext-tiny.py', 'convnext/convnext-tiny-512.py',
+              'convnext_lstm/convnext-lstm-tiny-model-b.py',
+              'convnext_lstm/convnext-lstm-tiny-model-c.py',
+              'convnext_lstm/convnext-lstm-tiny-model-f.py')
 
 
 def load(name, num_classes=None) -> Config:
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    cfg = copy.deepcopy(load_config(osp.join('_base_', 'models', name)))
     if num_classes is not None:
         cfg.model.head.num_classes = num_classes
     return cfg
@@ -112,21 +114,21 @@ def test_rows_differ_only_where_the_paper_says():
     assert isinstance(ours.neck, BiLSTM2D)
     assert ours.backbone.downsample_layers[0][0].kernel_size == (7, 7)
 
-    model_a = build_shallow('convnext-lstm-tiny_model-a.py')
+    model_a = build_shallow('convnext_lstm/convnext-lstm-tiny-model-a.py')
     assert model_a.neck is None and model_a.backbone.gap_before_final_norm
     assert model_a.backbone.downsample_layers[0][0].kernel_size == (4, 4)
     assert uses_new_block(model_a)
-    model_f = build('convnext-lstm-tiny_model-f.py')
+    model_f = build('convnext_lstm/convnext-lstm-tiny-model-f.py')
     assert type(model_f.backbone.stages[2][0]) is ConvNeXtBlock
     assert isinstance(model_f.neck, BiLSTM2D)
-    model_b = build('convnext-lstm-tiny_model-b.py')
+    model_b = build('convnext_lstm/convnext-lstm-tiny-model-b.py')
     assert type(model_b.backbone).__name__ == 'ConvNeXt'
     assert isinstance(model_b.neck, BiLSTM2D)
     assert not model_b.backbone.gap_before_final_norm
-    assert build('convnext-tiny-512.py').backbone.channels == [
+    assert build('convnext/convnext-tiny-512.py').backbone.channels == [
         64, 128, 320, 512
     ]
-    assert build('convnext-tiny-baseline.py').backbone.channels == [
+    assert build('convnext/convnext-tiny.py').backbone.channels == [
         96, 192, 384, 768
     ]
 

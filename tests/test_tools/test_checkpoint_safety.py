@@ -27,15 +27,21 @@ _base_ = ['./my_exp.py']
 default_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', interval=1,
                     max_keep_ckpts=1))
-custom_hooks = [dict(type='NumClassCheckHook'), dict(type='FlushDenormalHook')]
+custom_hooks = [
+    dict(type='MinClassNumCheckHook'),
+    dict(type='FlushDenormalHook')
+]
 """
 # Also a best checkpoint and EMA weights: every kind of file the tools write.
 ALL_KINDS_EXP = """\
 _base_ = ['./safe_exp.py']
 train_cfg = dict(max_epochs=2)
 default_hooks = dict(checkpoint=dict(save_best='auto'))
-custom_hooks = [dict(type='NumClassCheckHook'), dict(type='FlushDenormalHook'),
-                dict(type='EMAHook', momentum=0.5)]
+custom_hooks = [
+    dict(type='MinClassNumCheckHook'),
+    dict(type='FlushDenormalHook'),
+    dict(type='EMAHook', momentum=0.5)
+]
 """
 # mmpretrain's ConvNeXt (the baseline of Table 6), as small as my_exp.
 OTHER_MODEL_EXP = """\
@@ -325,8 +331,8 @@ def test_too_few_classes_stop_before_training(configs, repo_root, tmp_path):
         'model.head.num_classes=5',
         check=False)
     assert result.returncode != 0
-    assert ('model.head.num_classes is 5, but the train dataset '
-            '(UncheckedCIFAR10') in result.stdout
+    assert ('model.head.num_classes is 5, but the dataset '
+            'UncheckedCIFAR10') in result.stdout
     assert 'has 10 classes. Set model.head.num_classes=10' in result.stdout
     assert 'Epoch(train)' not in result.stdout
     assert not glob.glob(str(work_dir / '*.pth'))

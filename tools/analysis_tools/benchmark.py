@@ -4,7 +4,8 @@ utilisation in one run; see docs/benchmarks.md.
 
     python tools/analysis_tools/benchmark.py                 # the default
     python tools/analysis_tools/benchmark.py --modes neck --shapes 224:16 \
-        384:16 512:16 --models ours=configs/_base_/models/convnext-lstm-tiny.py
+        384:16 512:16 \
+        --models ours=configs/_base_/models/convnext_lstm/convnext-lstm-tiny.py
     python tools/analysis_tools/benchmark.py --device cuda --amp \
         --channels-last --shapes 224:64
 """
@@ -14,10 +15,10 @@ import os.path as osp
 
 import torch
 
-from mmconvnext_lstm.benchmark import (DEFAULT_REFERENCE, DEFAULT_TOLERANCE,
-                                       MODES, amp_output_error,
-                                       default_model_configs, dump_json,
-                                       format_markdown, run_benchmark)
+from amp_check import DEFAULT_TOLERANCE, amp_output_error
+from benchmark_report import dump_json, format_markdown
+from benchmark_runner import (DEFAULT_REFERENCE, MODES, default_model_configs,
+                              run_benchmark)
 
 
 def _shape(text):

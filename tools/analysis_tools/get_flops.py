@@ -9,9 +9,9 @@ import argparse
 
 from mmengine.config import Config, DictAction
 
-from mmconvnext_lstm.analysis import (build_model, compare_with_paper,
-                                      format_comparison, format_complexity,
-                                      model_complexity)
+from complexity import build_model, model_complexity
+from paper_tables import (compare_with_paper, format_comparison,
+                          format_complexity)
 
 
 def parse_args():

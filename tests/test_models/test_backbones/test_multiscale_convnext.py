@@ -17,13 +17,6 @@ TINY = dict(depths=[3, 3, 9, 3], channels=[64, 128, 320, 512])
 SMALL = dict(depths=[1, 1, 1, 1], channels=[8, 16, 24, 32])
 
 
-@pytest.fixture
-def no_tf32(monkeypatch):
-    """Full fp32 convs on CUDA (cuDNN allows TF32 by default), so that two
-    kernels or memory formats can be compared to 1e-5."""
-    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
-
-
 def small_backbone(**kwargs):
     kwargs.setdefault('arch', SMALL)
     return MODELS.build(dict(type='MultiScaleConvNeXt', **kwargs))

@@ -14,13 +14,6 @@ pytestmark = pytest.mark.unit
 C = 16
 
 
-@pytest.fixture
-def no_tf32(monkeypatch):
-    """Full fp32 convs on CUDA (cuDNN allows TF32 by default), so that two
-    kernels or memory formats can be compared to 1e-5."""
-    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
-
-
 def fused_reference(block, x, reduction_ratio, kernel_sizes,
                     factorized_kernel_sizes, pointwise_depth,
                     with_identity_branch):

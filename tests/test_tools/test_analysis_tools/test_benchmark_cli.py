@@ -2,24 +2,14 @@
 """tools/analysis_tools/benchmark.py in subprocesses: tiny inputs, one
 repetition, no timings asserted (the machine may be busy)."""
 import json
-import os.path as osp
 import subprocess
 import sys
 
 import pytest
 
-from mmconvnext_lstm.benchmark import format_markdown
+from benchmark_report import format_markdown
 
 pytestmark = pytest.mark.e2e
-
-MODELS = 'configs/_base_/models'
-
-
-def _configs(repo_root):
-    return {
-        'ours': osp.join(repo_root, MODELS, 'convnext-lstm-tiny.py'),
-        'small': osp.join(repo_root, MODELS, 'convnext-tiny-512.py'),
-    }
 
 
 def run_benchmark(repo_root, *args):
@@ -32,8 +22,8 @@ def run_benchmark(repo_root, *args):
         timeout=300)
 
 
-def test_cli_writes_json_and_markdown(repo_root, tmp_path):
-    configs = _configs(repo_root)
+def test_cli_writes_json_and_markdown(repo_root, tmp_path, benchmark_configs):
+    configs = benchmark_configs
     result = run_benchmark(repo_root, '--device', 'cpu', '--models',
                            f'ours={configs["ours"]}',
                            f'small={configs["small"]}', '--reference', 'small',
@@ -77,8 +67,8 @@ def test_cli_rejects_bad_arguments(repo_root, arg, message):
     assert message in result.stderr
 
 
-def test_check_amp_writes_json(repo_root, tmp_path):
-    configs = _configs(repo_root)
+def test_check_amp_writes_json(repo_root, tmp_path, benchmark_configs):
+    configs = benchmark_configs
     result = run_benchmark(repo_root, '--check-amp', '--device', 'cpu',
                            '--shapes', '32:2',
                            '--models', f'ours={configs["ours"]}', '--out-dir',

@@ -5,14 +5,15 @@ import runpy
 import sys
 
 import pytest
+from helpers import REPO_ROOT
 
-from mmconvnext_lstm.analysis import build_model
+from complexity import build_model
 
 pytestmark = pytest.mark.unit
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
-OURS = osp.join(REPO, 'configs', '_base_', 'models', 'convnext-lstm-tiny.py')
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'get_flops.py')
+OURS = osp.join(REPO_ROOT, 'configs', '_base_', 'models', 'convnext_lstm',
+                'convnext-lstm-tiny.py')
 
 
 def run_tool(monkeypatch, *args):

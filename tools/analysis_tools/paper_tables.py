@@ -6,9 +6,9 @@ parameters and GMACs it prints, the classes and input size they were
 counted at, the model config in ``configs/_base_/models`` that builds the
 row (None for the models the paper cites from other work) and the top-1
 accuracy it reports for each of our recipes that trains the row. The tests
-check the configs' READMEs and docs/complexity.md against it, and
+check the README's results table and docs/complexity.md against it, and
 :func:`compare_with_paper` counts every config the way
-:func:`~mmconvnext_lstm.analysis.complexity.model_complexity` does for
+:func:`complexity.model_complexity` does for
 :func:`format_comparison`, the table of
 ``tools/analysis_tools/get_flops.py --paper``.
 """
@@ -17,9 +17,9 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from ..model_index import package_file
-from ..models import MultiScaleConvNeXtBlock
-from .complexity import build_model, model_complexity
+from complexity import build_model, model_complexity
+from mmconvnext_lstm.model_index import package_file
+from mmconvnext_lstm.models import MultiScaleConvNeXtBlock
 
 # A row without the New Block must reproduce the paper within these.
 PARAMS_TOLERANCE = 0.01e6
@@ -35,7 +35,7 @@ class PaperRow(NamedTuple):
         params_m (float): Its parameters, in millions.
         gmacs (float, optional): Its GMACs (the paper's "GFLOPs"), None where
             the table has no such column.
-        config (str, optional): Basename of the model config under
+        config (str, optional): Path of the model config under
             ``configs/_base_/models`` that builds the row; None for a model
             the paper cites from other work.
         num_classes (int): Classes of the dataset the row counts. Defaults
@@ -56,8 +56,8 @@ class PaperRow(NamedTuple):
     top1: Mapping[str, float] = {}
 
 
-OURS = 'convnext-lstm-tiny.py'
-CONVNEXT_T = 'convnext-tiny-baseline.py'
+OURS = 'convnext_lstm/convnext-lstm-tiny.py'
+CONVNEXT_T = 'convnext/convnext-tiny.py'
 
 # Table 4: Tiny ImageNet (200 classes), GFLOPs counted at 224 px.
 # Table 5: CIFAR-10/100, counted with 10 classes at the 32 px the models are
@@ -96,32 +96,42 @@ PAPER_ROWS: Tuple[PaperRow, ...] = (
     PaperRow(5, 'Our ConvNeXt-T (AdamW)', 12.65, 0.05, OURS, 10, 32,
              top1={'convnext-lstm-tiny_1xb128-adamw_cifar10': 92.70,
                    'convnext-lstm-tiny_1xb128-adamw_cifar100': 72.76}),
-    PaperRow(6, 'ConvNeXt-T/512', 15.31, 2.55, 'convnext-tiny-512.py',
+    PaperRow(6, 'ConvNeXt-T/512', 15.31, 2.55,
+             'convnext/convnext-tiny-512.py',
              top1={'convnext-tiny-512_1xb128_cifar10': 80.52}),
-    PaperRow(6, 'Model A', 11.05, 2.01, 'convnext-lstm-tiny_model-a.py',
+    PaperRow(6, 'Model A', 11.05, 2.01,
+             'convnext_lstm/convnext-lstm-tiny-model-a.py',
              top1={'convnext-lstm-tiny-model-a_1xb128_cifar10': 80.05}),
-    PaperRow(6, 'Model B', 16.89, 2.56, 'convnext-lstm-tiny_model-b.py',
+    PaperRow(6, 'Model B', 16.89, 2.56,
+             'convnext_lstm/convnext-lstm-tiny-model-b.py',
              top1={'convnext-lstm-tiny-model-b_1xb128_cifar10': 79.23}),
-    PaperRow(6, 'Model C', 15.33, 2.71, 'convnext-lstm-tiny_model-c.py',
+    PaperRow(6, 'Model C', 15.33, 2.71,
+             'convnext_lstm/convnext-lstm-tiny-model-c.py',
              top1={'convnext-lstm-tiny-model-c_1xb128_cifar10': 80.38}),
-    PaperRow(6, 'Model D', 11.08, 2.17, 'convnext-lstm-tiny_model-d.py',
+    PaperRow(6, 'Model D', 11.08, 2.17,
+             'convnext_lstm/convnext-lstm-tiny-model-d.py',
              top1={'convnext-lstm-tiny-model-d_1xb128_cifar10': 81.37}),
-    PaperRow(6, 'Model E', 12.63, 2.03, 'convnext-lstm-tiny_model-e.py',
+    PaperRow(6, 'Model E', 12.63, 2.03,
+             'convnext_lstm/convnext-lstm-tiny-model-e.py',
              top1={'convnext-lstm-tiny-model-e_1xb128_cifar10': 81.23}),
-    PaperRow(6, 'Model F', 16.91, 2.72, 'convnext-lstm-tiny_model-f.py',
+    PaperRow(6, 'Model F', 16.91, 2.72,
+             'convnext_lstm/convnext-lstm-tiny-model-f.py',
              top1={'convnext-lstm-tiny-model-f_1xb128_cifar10': 76.42}),
     PaperRow(6, 'Our ConvNeXt-T', 12.65, 2.19, OURS,
              top1={'convnext-lstm-tiny_1xb128_cifar10': 82.44}),
     PaperRow(7, 'Our ConvNeXt', 12.65, 2.19, OURS,
              top1={'convnext-lstm-tiny_1xb128_cifar10': 82.44,
                    'convnext-lstm-tiny_8xb32_tiny-imagenet': 71.39}),
-    PaperRow(7, 'Design A', 12.02, 1.97, 'convnext-lstm-tiny_design-a.py',
+    PaperRow(7, 'Design A', 12.02, 1.97,
+             'convnext_lstm/convnext-lstm-tiny-design-a.py',
              top1={'convnext-lstm-tiny-design-a_1xb128_cifar10': 75.86,
                    'convnext-lstm-tiny-design-a_8xb32_tiny-imagenet': 70.02}),
-    PaperRow(7, 'Design B', 11.77, 2.19, 'convnext-lstm-tiny_design-b.py',
+    PaperRow(7, 'Design B', 11.77, 2.19,
+             'convnext_lstm/convnext-lstm-tiny-design-b.py',
              top1={'convnext-lstm-tiny-design-b_1xb128_cifar10': 81.18,
                    'convnext-lstm-tiny-design-b_8xb32_tiny-imagenet': 69.16}),
-    PaperRow(7, 'Design C', 11.69, 1.86, 'convnext-lstm-tiny_design-c.py',
+    PaperRow(7, 'Design C', 11.69, 1.86,
+             'convnext_lstm/convnext-lstm-tiny-design-c.py',
              top1={'convnext-lstm-tiny-design-c_1xb128_cifar10': 80.16,
                    'convnext-lstm-tiny-design-c_8xb32_tiny-imagenet': 69.40}),
 )
@@ -229,14 +239,14 @@ def format_comparison(results: List[dict]) -> str:
             verdict = 'deviates (New Block)'
         else:
             verdict = 'DEVIATES'
-        lines.append((row.table, row.name, osp.splitext(row.config)[0],
-                      row.num_classes, row.input_size, f'{row.params_m:.2f}',
-                      f'{result["params"] / 1e6:.3f}',
-                      _deviation(result['params_dev'] / 1e6,
-                                 row.params_m), paper_macs,
-                      f'{(result["macs"] - result["lstm_macs"]) / 1e9:.3f}',
-                      f'{result["macs"] / 1e9:.3f}', macs_dev,
-                      'yes' if result['new_block'] else 'no', verdict))
+        lines.append(
+            (row.table, row.name, osp.splitext(osp.basename(row.config))[0],
+             row.num_classes, row.input_size, f'{row.params_m:.2f}',
+             f'{result["params"] / 1e6:.3f}',
+             _deviation(result['params_dev'] / 1e6, row.params_m), paper_macs,
+             f'{(result["macs"] - result["lstm_macs"]) / 1e9:.3f}',
+             f'{result["macs"] / 1e9:.3f}', macs_dev,
+             'yes' if result['new_block'] else 'no', verdict))
     return _format_table(header, lines)
 
 

@@ -25,7 +25,7 @@ def amp_output_error(config: Union[str, Config, dict],
 
     Args:
         config (str | Config | dict): The model's config (see
-            :func:`mmconvnext_lstm.analysis.build_model`).
+            :func:`complexity.build_model`).
         device (str): Where to run. Defaults to 'cuda'.
         size (int): Input side. Defaults to 224.
         batch (int): Number of images. Defaults to 8.
@@ -39,7 +39,7 @@ def amp_output_error(config: Union[str, Config, dict],
         logits) and ``top1_agreement`` (fraction of images with the same
         top class).
     """
-    from mmconvnext_lstm.analysis import build_model
+    from complexity import build_model
 
     torch.manual_seed(seed)
     model = build_model(config).to(device).eval()

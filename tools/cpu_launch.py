@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.device import get_device
 
-from .errors import UsageError
+from mmconvnext_lstm.utils.errors import UsageError
 
 # What torchrun (and `python -m torch.distributed.launch`) sets in each
 # process it starts; mmengine's `pytorch` launcher reads them. LOCAL_RANK is

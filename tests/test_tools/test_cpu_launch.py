@@ -4,8 +4,7 @@ import torch
 from helpers import needs_cpu_only
 from mmengine.config import Config
 
-from mmconvnext_lstm.utils.device import (TORCHRUN_VARIABLES, adapt_to_device,
-                                          check_amp_supported)
+from cpu_launch import TORCHRUN_VARIABLES, adapt_to_device, check_amp_supported
 from mmconvnext_lstm.utils.errors import UsageError
 
 pytestmark = pytest.mark.unit
@@ -65,9 +64,7 @@ def test_pytorch_launcher_outside_torchrun_is_refused(torchrun_env,
                                                       monkeypatch):
     monkeypatch.delenv('MASTER_PORT')
     with pytest.raises(
-            UsageError,
-            match='MASTER_PORT is not set. Start the run with '
-            r'`bash tools/dist_train.sh'):
+            UsageError, match='MASTER_PORT is not set.*dist_train.sh'):
         adapt_to_device(runtime_config(launcher='pytorch'))
 
 

@@ -2,28 +2,19 @@
 """Smoke tests of the benchmark's package: tiny inputs, one repetition, no
 timings asserted (the machine may be busy). The command line is tested in
 test_benchmark_cli.py."""
-import os.path as osp
 
 import pytest
 import torch
 
-from mmconvnext_lstm.benchmark import (MemoryMeter, amp_output_error,
-                                       run_benchmark)
+from amp_check import amp_output_error
+from benchmark_memory import MemoryMeter
+from benchmark_runner import run_benchmark
 
 pytestmark = pytest.mark.unit
 
-MODELS = 'configs/_base_/models'
 
-
-def _configs(repo_root):
-    return {
-        'ours': osp.join(repo_root, MODELS, 'convnext-lstm-tiny.py'),
-        'small': osp.join(repo_root, MODELS, 'convnext-tiny-512.py'),
-    }
-
-
-def test_run_benchmark_rejects_bad_settings(repo_root):
-    configs = _configs(repo_root)
+def test_run_benchmark_rejects_bad_settings(benchmark_configs):
+    configs = benchmark_configs
     with pytest.raises(ValueError, match='Unknown modes'):
         run_benchmark(configs, [(32, 2)], modes=['fly'])
     with pytest.raises(ValueError, match='reference model'):
@@ -41,9 +32,9 @@ def test_memory_meter_sees_an_allocation():
     assert peak['peak'] - before >= 60 * 2**20
 
 
-def test_amp_output_error_on_cpu(repo_root):
+def test_amp_output_error_on_cpu(benchmark_configs):
     error = amp_output_error(
-        _configs(repo_root)['ours'], device='cpu', size=32, batch=2)
+        benchmark_configs['ours'], device='cpu', size=32, batch=2)
     assert set(error) == {
         'max_abs_error', 'relative_error', 'cosine', 'top1_agreement'
     }
@@ -56,11 +47,11 @@ def _denormal_product() -> float:
     return (torch.tensor([1e-20]) * torch.tensor([1e-20])).item()
 
 
-def test_cpu_runs_flush_denormals_while_measuring(repo_root):
+def test_cpu_runs_flush_denormals_while_measuring(benchmark_configs):
     assert _denormal_product() > 0
     during = []
     results = run_benchmark(
-        {'ours': _configs(repo_root)['ours']}, [(32, 2)],
+        {'ours': benchmark_configs['ours']}, [(32, 2)],
         modes=['infer'],
         warmup=0,
         reps=1,

@@ -9,14 +9,14 @@ import subprocess
 import sys
 
 import pytest
-from helpers import metafile_models
+from helpers import REPO_ROOT, metafile_models
 
-from mmconvnext_lstm.analysis import PAPER_ROWS, build_model, model_complexity
+from complexity import build_model, model_complexity
+from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.e2e
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'get_flops.py')
 # The input sizes the metafiles count at: the recipes' training sizes.
 INPUT_SIZE = {'CIFAR-10': 32, 'CIFAR-100': 32, 'Tiny ImageNet': 224}
 
@@ -26,7 +26,7 @@ INPUT_SIZE = {'CIFAR-10': 32, 'CIFAR-100': 32, 'Tiny ImageNet': 224}
 def test_metafile_counts_this_implementation(model):
     size = INPUT_SIZE[model['Metadata']['Training Data']]
     result = model_complexity(
-        build_model(osp.join(REPO, model['Config'])), (3, size, size))
+        build_model(osp.join(REPO_ROOT, model['Config'])), (3, size, size))
     assert (result['params'],
             result['macs']) == (model['Metadata']['Parameters'],
                                 model['Metadata']['FLOPs'])
@@ -34,7 +34,7 @@ def test_metafile_counts_this_implementation(model):
 
 def test_get_flops_paper_reproduces_the_rows_without_new_block():
     out = subprocess.run([sys.executable, TOOL, '--paper'],
-                         cwd=REPO,
+                         cwd=REPO_ROOT,
                          stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT,
                          text=True,

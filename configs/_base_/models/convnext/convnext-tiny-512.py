@@ -1,6 +1,6 @@
 # Table 6, ConvNeXt-T/512, the baseline of the ablation: ConvNeXt-T with the
 # paper's channels [64, 128, 320, 512].
-_base_ = ['./convnext-tiny-baseline.py']
+_base_ = ['./convnext-tiny.py']
 
 model = dict(
     backbone=dict(arch=dict(channels=[64, 128, 320, 512])),

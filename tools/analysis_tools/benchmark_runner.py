@@ -32,16 +32,16 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
-from ..analysis import model_config_dir
-from .memory import MemoryMeter, host_description
+from benchmark_memory import MemoryMeter, host_description
+from paper_tables import model_config_dir
 
 MODES = ('train', 'infer', 'neck')
 
 # The default comparison: the paper's model and its two baselines.
 DEFAULT_MODELS = {
-    'ConvNeXt-LSTM-T': 'convnext-lstm-tiny.py',
-    'ConvNeXt-T': 'convnext-tiny-baseline.py',
-    'ConvNeXt-T/512': 'convnext-tiny-512.py',
+    'ConvNeXt-LSTM-T': 'convnext_lstm/convnext-lstm-tiny.py',
+    'ConvNeXt-T': 'convnext/convnext-tiny.py',
+    'ConvNeXt-T/512': 'convnext/convnext-tiny-512.py',
 }
 DEFAULT_REFERENCE = 'ConvNeXt-T'
 
@@ -250,7 +250,7 @@ def run_benchmark(model_configs: Dict[str, object],
 
     Args:
         model_configs (dict): Model names mapped to config files, configs or
-            model dicts (see :func:`mmconvnext_lstm.analysis.build_model`).
+            model dicts (see :func:`complexity.build_model`).
         shapes (Sequence[Sequence[int]]): ``(input size, batch size)``
             pairs; inputs are square.
         modes (Sequence[str]): Any of ``'train'``, ``'infer'`` and
@@ -286,7 +286,7 @@ def run_benchmark(model_configs: Dict[str, object],
         dict: ``meta`` (machine, software, settings), ``matmul`` (FLOP/s)
         and ``cases`` (one dict per case), ready for JSON.
     """
-    from mmconvnext_lstm.analysis import build_model, model_complexity
+    from complexity import build_model, model_complexity
 
     unknown = set(modes) - set(MODES)
     if unknown:
