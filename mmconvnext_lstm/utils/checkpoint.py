@@ -1,55 +1,650 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoint files that are either complete or absent, with a digest.
+"""Checkpoint safety: what may load, how a file is checked before it is
+unpickled, how it is written, and whether its weights fit a model.
 
-A checkpoint is written to a hidden temporary file beside its final name,
-flushed to the disk and only then renamed into place, so a kill or a full
-disk never leaves a truncated file under a checkpoint's name. Beside each
-checkpoint, ``<name>.sha256`` records its SHA-256 digest in ``sha256sum``'s
-format (``cd work_dir && sha256sum -c epoch_3.pth.sha256`` checks it).
-:func:`read_checkpoint` reads a file once, checks it against that digest and
-unpickles it with torch's weights-only loader.
+Loading. Importing the package allow-lists for torch's weights-only
+unpickler exactly the globals mmengine writes (:func:`checkpoint_safe_globals`)
+and makes :func:`read_checkpoint` mmengine's loader of local files and
+``http(s)://`` URLs (``CheckpointLoader.register_scheme``), so every
+mmengine or mmpretrain loader in the process reads through it: it checks the
+file's ``sha256sum`` sidecar, scans the pickle stream for anything mmengine
+and ``torch.save`` of a state dict do not write (:func:`scan_pickle`), loads
+with ``weights_only=True`` (never falling back), and checks the digest of
+the weights recorded in the checkpoint's meta.
+
+Writing. A checkpoint goes to a hidden temporary file beside its name, is
+flushed to the disk and renamed into place, then its sidecar is written the
+same way, so a kill or a full disk never leaves a truncated file under a
+checkpoint's name.
 """
 import glob
 import hashlib
 import io
+import math
 import os
 import os.path as osp
 import pickle
-import tempfile
+import pickletools
+import re
+import secrets
+import warnings
 import zipfile
+from dataclasses import dataclass, field
+from typing import List, Tuple
 
+import numpy as np
 import torch
-from mmengine.fileio import LocalBackend, register_backend
+from mmengine.dist import barrier, get_dist_info
+from mmengine.fileio import LocalBackend, get_file_backend, register_backend
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
 
 from .errors import CheckpointError
 
-DIGEST_SUFFIX = '.sha256'
+SIDECAR_SUFFIX = '.sha256'
 # Temporary files end so, never in ``.pth``: nothing takes them for a
 # checkpoint, and a later run removes those a kill left behind.
 PARTIAL_SUFFIX = '.partial'
-# What every zip archive (torch.save's format since 1.6) starts with.
-_ZIP_MAGIC = b'PK\x03\x04'
+# Where AtomicCheckpointHook records the digest of the weights.
+WEIGHTS_DIGEST_KEY = 'state_dict_sha256'
+# Nesting deeper than mmengine's checkpoints (about 6 levels) is refused:
+# hashing nested tuples shared through the memo doubles per level.
+MAX_DEPTH = 16
+
+# Registers mmengine's default statistics (min, max, current, mean).
+HistoryBuffer()
+# The statistics HistoryBuffer defines itself, by name; user-registered
+# statistics are pickled as their own functions, not through getattr.
+# Checkpoints without digests already warned about (once each).
+_UNCHECKED_SAID = set()
+_STATISTICS = {
+    name: method
+    for name, method in HistoryBuffer._statistics_methods.items()
+    if vars(HistoryBuffer).get(name) is method
+}
+# What HistoryBuffer.__getstate__ writes.
+_HISTORY_BUFFER_STATE = {
+    'max_length', '_log_history', '_count_history', 'statistics_methods'
+}
+# numpy's bool, integer and float dtypes: the ones mmengine's logs,
+# metrics and meta hold. Object, string and void dtypes are left out.
+_NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                 'uint32', 'uint64', 'float16', 'float32', 'float64')
+# The tensor storages torch.save writes, with the bytes of an element.
+_STORAGE_ITEMSIZES = {
+    'UntypedStorage': 1,
+    'FloatStorage': 4,
+    'DoubleStorage': 8,
+    'HalfStorage': 2,
+    'BFloat16Storage': 2,
+    'LongStorage': 8,
+    'IntStorage': 4,
+    'ShortStorage': 2,
+    'CharStorage': 1,
+    'ByteStorage': 1,
+    'BoolStorage': 1
+}
 
 
-def digest_path(path: str) -> str:
-    """The digest record (sidecar) of checkpoint ``path``."""
-    return path + DIGEST_SUFFIX
+def history_buffer_statistic(owner: type, name: str):
+    """Stand-in for ``getattr`` while unpickling under ``weights_only``.
+
+    Args:
+        owner (type): Must be ``HistoryBuffer``.
+        name (str): One of HistoryBuffer's statistics (``min``, ``max``,
+            ``current``, ``mean``).
+
+    Returns:
+        Callable: The statistics method ``HistoryBuffer.<name>``.
+
+    Raises:
+        pickle.UnpicklingError: Anything else is asked for.
+    """
+    # The pickle's HistoryBuffer is the stand-in below.
+    if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
+        return _STATISTICS[name]
+    raise pickle.UnpicklingError(
+        f'Refused getattr({owner!r}, {name!r}) in a weights-only load: '
+        'mmconvnext_lstm allows getattr only for the statistics methods of '
+        f'mmengine\'s HistoryBuffer ({sorted(_STATISTICS)}). This file is '
+        'not a checkpoint written by mmengine; do not load it unless you '
+        'trust its source.')
 
 
-def _fsync_directory(directory: str) -> None:
-    """Make a rename in ``directory`` durable (POSIX; a no-op elsewhere)."""
-    if not hasattr(os, 'O_DIRECTORY'):
-        return
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+class LoadedHistoryBuffer(HistoryBuffer):
+    """Stand-in for ``HistoryBuffer`` while unpickling under
+    ``weights_only``: a HistoryBuffer whose state may not change the
+    class-wide table of statistics.
+
+    mmengine's ``HistoryBuffer.__setstate__`` updates that table from the
+    file, so a crafted file could make ``statistics('mean')`` return the
+    minimum in every later run of the process. This one accepts only the
+    state mmengine writes, with each statistic under its own name, and
+    then becomes a plain ``HistoryBuffer``.
+    """
+
+    def __setstate__(self, state: dict) -> None:
+        statistics = state.get('statistics_methods') if isinstance(
+            state, dict) else None
+        if set(state or ()) != _HISTORY_BUFFER_STATE or not isinstance(
+                statistics, dict) or any(
+                    _STATISTICS.get(name) is not method
+                    for name, method in statistics.items()):
+            raise pickle.UnpicklingError(
+                'Refused a HistoryBuffer state that mmengine does not write '
+                '(its keys or statistics methods differ).')
+        self.__dict__.update({
+            k: v
+            for k, v in state.items() if k != 'statistics_methods'
+        })
+        self.__class__ = HistoryBuffer
+
+
+def _numpy_checkpoint_globals() -> list:
+    """Numpy globals in mmengine checkpoints, with their pickled names."""
+    # numpy 2 moved the pickling helpers to ``numpy._core`` (the name it
+    # writes); files written with numpy 1 name ``numpy.core``.
+    multiarray = getattr(np, '_core', None) or np.core
+    rebuilders = [(getattr(multiarray.multiarray,
+                           name), f'{package}.multiarray.{name}')
+                  for name in ('_reconstruct', 'scalar')
+                  for package in ('numpy.core', 'numpy._core')]
+    # An unpickled dtype is built (BUILD) as an instance of its own class
+    # (numpy.dtypes.Float64DType...), so each class must be allowed.
+    dtype_classes = [type(np.dtype(name)) for name in _NUMPY_DTYPES]
+    return [*rebuilders, np.ndarray, np.dtype, *dtype_classes]
+
+
+def checkpoint_safe_globals() -> list:
+    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list.
+
+    Returns:
+        list: Globals and ``(global, pickled name)`` tuples, in the form
+        ``torch.serialization.add_safe_globals`` takes.
+    """
+    return [(LoadedHistoryBuffer,
+             'mmengine.logging.history_buffer.HistoryBuffer'),
+            (history_buffer_statistic, 'builtins.getattr'),
+            *_numpy_checkpoint_globals()]
+
+
+# The globals the scan lets through, by the name a pickle gives them (the
+# numpy dtype classes are never named: a dtype is built from numpy.dtype).
+_REBUILDERS = {
+    f'{package}.multiarray {name}': name
+    for name in ('_reconstruct', 'scalar')
+    for package in ('numpy.core', 'numpy._core')
+}
+_SCAN_GLOBALS = {
+    **_REBUILDERS,
+    'numpy ndarray': 'ndarray',
+    'numpy dtype': 'dtype',
+    'mmengine.logging.history_buffer HistoryBuffer': 'HistoryBuffer',
+    'builtins getattr': 'getattr',
+    '__builtin__ getattr': 'getattr',  # protocol 2's name
+    'collections OrderedDict': 'OrderedDict',
+    'collections Counter': 'Counter',  # MultiStepLR's milestones
+    'torch._utils _rebuild_tensor_v2': 'tensor',
+    '_codecs encode': 'encode',
+    **{
+        f'torch {name}': name
+        for name in _STORAGE_ITEMSIZES
+    },
+}
+_OPCODE_ATOMS = {
+    'BININT', 'BININT1', 'BININT2', 'LONG1', 'LONG4', 'BINFLOAT', 'BINUNICODE',
+    'SHORT_BINUNICODE', 'BINUNICODE8', 'SHORT_BINSTRING', 'SHORT_BINBYTES',
+    'BINBYTES', 'BINBYTES8'
+}
+_OPCODE_CONSTANTS = {'NONE': None, 'NEWTRUE': True, 'NEWFALSE': False}
+_OPCODE_TUPLE_SIZES = {'EMPTY_TUPLE': 0, 'TUPLE1': 1, 'TUPLE2': 2, 'TUPLE3': 3}
+
+
+class _Item:
+    """What the scan knows of one value on the unpickler's stack."""
+    __slots__ = ('kind', 'value', 'depth')
+
+    def __init__(self, kind: str, value=None, depth: int = 0):
+        self.kind, self.value, self.depth = kind, value, depth
+
+
+def _container(kind: str, items: list, value=None) -> _Item:
+    depth = 1 + max((item.depth for item in items), default=0)
+    if depth > MAX_DEPTH:
+        raise ValueError(f'containers nested {depth} deep (at most '
+                         f'{MAX_DEPTH})')
+    return _Item(kind, items if value is None else value, depth)
+
+
+def _atoms(item: _Item) -> tuple:
+    """The plain values of a tuple of atoms (None where not atoms)."""
+    if item.kind != 'tuple' or any(i.kind != 'atom' for i in item.value):
+        return None
+    return tuple(i.value for i in item.value)
+
+
+def _reduce(func: _Item, args: _Item) -> _Item:
+    """The result of calling ``func(*args)``, if mmengine writes such a
+    call; otherwise ValueError."""
+    name, values = func.value, args.value if args.kind == 'tuple' else ()
+    kinds = [i.kind for i in values]
+    if name == 'OrderedDict' and not values:
+        return _Item('dict', {}, 1)
+    if name == 'Counter' and kinds == ['dict']:
+        return values[0]
+    if name == 'tensor' and kinds[:1] == ['storage']:
+        return _container('tensor', values)
+    if name == 'encode' and _atoms(args) and _atoms(args)[1:] == ('latin1', ):
+        return _Item('atom', str(values[0].value).encode('latin1'))
+    if name == '_reconstruct' and kinds == [
+            'global', 'tuple', 'atom'
+    ] and (values[0].value == 'ndarray' and _atoms(values[1]) == (0, )):
+        return _Item('ndarray')
+    if name == 'scalar' and kinds == ['dtype', 'atom']:
+        return _Item('atom')
+    if name == 'dtype' and _atoms(args) and _atoms(args)[1:] == (False, True):
+        dtype = np.dtype(values[0].value)
+        if dtype.name not in _NUMPY_DTYPES or dtype.byteorder == '>':
+            raise ValueError(f'a numpy dtype {dtype} (allowed: '
+                             f'{", ".join(_NUMPY_DTYPES)})')
+        return _Item('dtype', dtype)
+    if name == 'getattr' and kinds == [
+            'global', 'atom'
+    ] and (values[0].value == 'HistoryBuffer'
+           and values[1].value in _STATISTICS):
+        return _Item('statistic', values[1].value)
+    raise ValueError(f'a call of {name} with arguments mmengine does not '
+                     'write')
+
+
+def _build(target: _Item, state: _Item) -> None:
+    """Check a BUILD (``__setstate__``) of ``target`` with ``state``."""
+    keys = set(state.value) if state.kind == 'dict' else None
+    if target.kind == 'dtype':
+        # A forged dtype state (fields, flags) corrupts memory later.
+        if _atoms(state) != target.value.__reduce__()[2]:
+            raise ValueError(f'a non-canonical state of dtype {target.value}')
+    elif target.kind == 'ndarray':
+        values = state.value if state.kind == 'tuple' else ()
+        shape = _atoms(values[1]) if len(values) == 5 else None
+        if not (shape is not None and values[2].kind == 'dtype'
+                and values[4].kind == 'atom'
+                and isinstance(values[4].value, bytes) and len(values[4].value)
+                == math.prod(shape) * values[2].value.itemsize):
+            raise ValueError('a numpy array whose shape does not match its '
+                             'data')
+        target.kind = 'atom'
+    elif target.kind == 'HistoryBuffer':
+        statistics = state.value.get('statistics_methods') if keys else None
+        if keys != _HISTORY_BUFFER_STATE or statistics.kind != 'dict' or any(
+                item.kind != 'statistic' or item.value != name
+                for name, item in statistics.value.items()):
+            raise ValueError('a HistoryBuffer state mmengine does not write '
+                             '(its keys or statistics methods differ)')
+    elif not (target.kind == 'dict' and keys is not None
+              and keys <= {'_metadata'}):
+        raise ValueError(f'a BUILD of {target.kind} mmengine does not write')
+
+
+def _persistent(pid: _Item, record_sizes: dict) -> _Item:
+    """A tensor storage ``('storage', type, key, location, numel)``, which
+    must fit in its record of the archive."""
+    values = pid.value if pid.kind == 'tuple' else ()
+    if [i.kind for i in values] != ['atom', 'global', 'atom', 'atom', 'atom']:
+        raise ValueError('a persistent id that is not a tensor storage')
+    key, numel = values[2].value, values[4].value
+    itemsize = _STORAGE_ITEMSIZES.get(values[1].value)
+    size = record_sizes.get(f'data/{key}')
+    if values[0].value != 'storage' or itemsize is None or size is None or (
+            not isinstance(numel, int)) or numel * itemsize > size:
+        raise ValueError(f'storage {key!r} of {numel} elements, beyond '
+                         'what the file holds')
+    return _Item('storage')
+
+
+def scan_pickle(data: bytes, record_sizes: dict) -> None:
+    """Follow a checkpoint's pickle stream without running it and refuse
+    anything mmengine and ``torch.save`` of a state dict do not write.
+
+    Args:
+        data (bytes): The archive's ``data.pkl``.
+        record_sizes (dict): Sizes of the archive's records (``data/0``...)
+            by name, which bound the tensor storages.
+
+    Raises:
+        ValueError: What the stream holds that a checkpoint does not.
+    """
+    stack, memo, marks = [], {}, []
+
+    def pop_mark() -> list:
+        start = marks.pop()
+        items = stack[start:]
+        del stack[start:]
+        return items
+
+    for opcode, arg, _ in pickletools.genops(data):
+        name = opcode.name
+        if name in ('PROTO', 'FRAME', 'STOP'):
+            continue
+        if name == 'MARK':
+            marks.append(len(stack))
+        elif name in ('BINPUT', 'LONG_BINPUT', 'MEMOIZE'):
+            memo[len(memo) if arg is None else arg] = stack[-1]
+        elif name in ('BINGET', 'LONG_BINGET'):
+            stack.append(memo[arg])
+        elif name in ('GLOBAL', 'STACK_GLOBAL'):
+            if name == 'STACK_GLOBAL':
+                arg = f'{stack[-2].value} {stack[-1].value}'
+                del stack[-2:]
+            if arg not in _SCAN_GLOBALS:
+                raise ValueError(f'the global {arg.replace(" ", ".")}')
+            stack.append(_Item('global', _SCAN_GLOBALS[arg]))
+        elif name in _OPCODE_CONSTANTS:
+            stack.append(_Item('atom', _OPCODE_CONSTANTS[name]))
+        elif name in _OPCODE_ATOMS:
+            stack.append(_Item('atom', arg))
+        elif name in _OPCODE_TUPLE_SIZES or name == 'TUPLE':
+            size = _OPCODE_TUPLE_SIZES.get(name)
+            items = pop_mark() if size is None else stack[len(stack) - size:]
+            if size:
+                del stack[-size:]
+            stack.append(_container('tuple', items))
+        elif name == 'EMPTY_LIST':
+            stack.append(_Item('list', [], 1))
+        elif name == 'EMPTY_DICT':
+            stack.append(_Item('dict', {}, 1))
+        elif name in ('APPEND', 'APPENDS', 'SETITEM', 'SETITEMS'):
+            items = pop_mark() if name.endswith(
+                'S') else stack[-(1 if name == 'APPEND' else 2):]
+            if not name.endswith('S'):
+                del stack[-len(items):]
+            target = stack[-1]
+            if target.kind != ('list' if 'APPEND' in name else 'dict'):
+                raise ValueError(f'{name} on a {target.kind}')
+            if target.kind == 'list':
+                target.value.extend(items)
+            else:
+                for key, value in zip(items[::2], items[1::2]):
+                    target.value[key.value if key.kind ==
+                                 'atom' else id(key)] = value
+            target.depth = max(target.depth,
+                               _container(target.kind, items).depth)
+        elif name == 'REDUCE':
+            args = stack.pop()
+            if stack[-1].kind != 'global':
+                raise ValueError('a call of something that is not a global')
+            stack[-1] = _reduce(stack[-1], args)
+        elif name == 'NEWOBJ':
+            args, cls = stack.pop(), stack.pop()
+            if cls.value != 'HistoryBuffer' or args.value:
+                raise ValueError(f'a new {cls.value} object')
+            stack.append(_Item('HistoryBuffer'))
+        elif name == 'BUILD':
+            _build(stack[-2], stack.pop())
+        elif name == 'BINPERSID':
+            stack.append(_persistent(stack.pop(), record_sizes))
+        else:
+            raise ValueError(f'the pickle opcode {name}')
+
+
+def _archive(path: str, data: bytes) -> Tuple[bytes, dict]:
+    """The pickle of a torch.save archive and the sizes of its records."""
+    if not data:
+        raise CheckpointError(f'Cannot read checkpoint {path}: the file is '
+                              'empty (0 bytes).')
+    if not data.startswith(b'PK\x03\x04'):
+        raise CheckpointError(
+            f'{path} is not a PyTorch checkpoint: it does not start like '
+            'the zip archive torch.save writes (a file of another kind, or '
+            'torch\'s legacy format: load it with torch.load and save it '
+            'again if you trust it).')
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            pickles = [
+                i for i in infos
+                if re.fullmatch(r'[^/]+/data\.pkl', i.filename)
+            ]
+            if len(pickles) != 1:
+                raise zipfile.BadZipFile('it holds no single data.pkl')
+            prefix = pickles[0].filename[:-len('data.pkl')]
+            sizes = {
+                i.filename[len(prefix):]: i.file_size
+                for i in infos if i.filename.startswith(prefix)
+            }
+            return archive.read(pickles[0]), sizes
+    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise CheckpointError(
+            f'Cannot read checkpoint {path}: it is truncated or damaged '
+            f'({error}): its {len(data)} bytes are not a complete zip archive '
+            'as torch.save writes. If a run was killed or ran out of disk '
+            'space while writing it, use an earlier checkpoint of that run.'
+        ) from error
+
+
+def weights_digest(state_dict: dict) -> str:
+    """SHA-256 of a state dict's keys, dtypes, shapes and tensor bytes."""
+    digest = hashlib.sha256()
+    for key in sorted(state_dict):
+        tensor = state_dict[key]
+        if isinstance(tensor, torch.Tensor):
+            tensor = tensor.detach().cpu().contiguous().reshape(-1)
+            digest.update(
+                f'{key} {tensor.dtype} {tuple(state_dict[key].shape)}'
+                '\n'.encode())
+            digest.update(tensor.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def sidecar_path(path: str) -> str:
+    """The ``sha256sum`` record (sidecar) of checkpoint ``path``."""
+    return path + SIDECAR_SUFFIX
+
+
+def _sidecar_digest(path: str):
+    """The digest the sidecar of ``path`` records; None without one."""
+    sidecar = sidecar_path(path)
+    if not osp.isfile(sidecar):
+        return None
+    with open(sidecar, 'rb') as f:
+        line = f.read(4096)
+    match = re.fullmatch(rb'([0-9a-f]{64}) [ *](\S[^\n]*)\n?', line)
+    if match is None:
+        raise CheckpointError(
+            f'the sidecar {sidecar} is not a sha256sum line ("<64 hex '
+            f'digits>  {osp.basename(path)}"): it was damaged or replaced. '
+            'Remove it to load the checkpoint unchecked, or write it again '
+            f'with `sha256sum {osp.basename(path)} > {sidecar}` if you '
+            'trust the checkpoint.')
+    return match.group(1).decode()
+
+
+def _matches_sidecar(path: str) -> bool:
+    """Whether ``path`` has a sidecar and matches it."""
+    try:
+        recorded = _sidecar_digest(path)
+        with open(path, 'rb') as f:
+            return recorded == hashlib.sha256(f.read()).hexdigest()
+    except (CheckpointError, OSError):
+        return False
+
+
+def _corrupted(path: str, where: str) -> CheckpointError:
+    checked = [
+        other for other in complete_checkpoints(osp.dirname(path))
+        if osp.abspath(other) != osp.abspath(path) and _matches_sidecar(other)
+    ]
+    advice = (f'Use another checkpoint, e.g. {checked[0]} (it matches its '
+              'sidecar).' if checked else 'Use another checkpoint of this '
+              'model.')
+    return CheckpointError(
+        f'Checkpoint {path} does not match the SHA-256 digest recorded '
+        f'{where} when it was written: it was corrupted or modified since. '
+        f'{advice}')
+
+
+def read_checkpoint(path: str, map_location='cpu') -> dict:
+    """Read a checkpoint file once: check it against its sidecar, scan its
+    pickle, load it with torch's weights-only unpickler and check the digest
+    of its weights.
+
+    Args:
+        path (str): A local checkpoint file.
+        map_location (str | callable): As in ``torch.load``. Defaults to
+            ``'cpu'``.
+
+    Returns:
+        dict: The checkpoint.
+
+    Raises:
+        CheckpointError: The file is missing, unreadable or not a
+            checkpoint, does not match a digest, or holds objects that
+            mmengine and ``torch.save`` of a state dict do not write.
+    """
+    path = osp.expanduser(str(path))
+    if osp.isdir(path):
+        raise CheckpointError(f'Checkpoint {path} is a directory, not a '
+                              'checkpoint file: give the path of a .pth file.')
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as error:
+        raise CheckpointError(f'Cannot read checkpoint {path}: '
+                              f'{error.strerror}.') from error
+    recorded = _sidecar_digest(path)
+    if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
+        raise _corrupted(path, f'in {sidecar_path(path)}')
+    return load_checkpoint_bytes(path, data, map_location, recorded
+                                 is not None)
+
+
+def load_checkpoint_bytes(path: str,
+                          data: bytes,
+                          map_location='cpu',
+                          has_sidecar: bool = False) -> dict:
+    """Scan, load and check the bytes of a checkpoint (see
+    :func:`read_checkpoint`).
+
+    Args:
+        path (str): The file's name, for messages.
+        data (bytes): Its content.
+        map_location (str | callable): As in ``torch.load``. Defaults to
+            ``'cpu'``.
+        has_sidecar (bool): Whether a sidecar checked ``data`` already.
+            Defaults to False.
+
+    Returns:
+        dict: The checkpoint.
+    """
+    pickled, record_sizes = _archive(path, data)
+    try:
+        scan_pickle(pickled, record_sizes)
+    except (ValueError, IndexError, KeyError, AttributeError,
+            TypeError) as error:
+        raise CheckpointError(
+            f'Refused to load checkpoint {path}: its pickle holds {error}, '
+            'which mmengine and torch.save of a state dict never write. See '
+            'docs/checkpoints.md to load a file you trust.') from error
+    try:
+        checkpoint = torch.load(
+            io.BytesIO(data), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        # torch's reason, without its advice to turn the protection off.
+        reason = str(error).split('WeightsUnpickler error:', 1)[-1]
+        raise CheckpointError(
+            f'Refused to load checkpoint {path}: '
+            f'{reason.split("Check the documentation", 1)[0].strip()}'
+        ) from error
+    except Exception as error:
+        raise CheckpointError(f'Cannot read checkpoint {path}: it is damaged '
+                              f'({type(error).__name__}: {error}).') from error
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(
+            f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '
+            '(a dict with a "state_dict"). Give a .pth file written by '
+            'tools/train.py or torch.save(model.state_dict(), path).')
+    meta = checkpoint.get('meta')
+    digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
+    if digest is not None and digest != weights_digest(
+            checkpoint.get('state_dict', {})):
+        raise _corrupted(path, f'in its meta ({WEIGHTS_DIGEST_KEY})')
+    if digest is None and not has_sidecar and path not in _UNCHECKED_SAID:
+        _UNCHECKED_SAID.add(path)
+        warnings.warn(
+            f'Checkpoint {path} has neither a digest of its weights in its '
+            f'meta nor a sidecar {sidecar_path(path)}: a damaged copy of it '
+            'would go unnoticed.')
+    return checkpoint
+
+
+def load_from_local(filename: str, map_location=None) -> dict:
+    """mmengine's loader of local files (``CheckpointLoader``), replaced:
+    :func:`read_checkpoint`."""
+    return read_checkpoint(filename, map_location)
+
+
+def load_from_http(filename: str, map_location=None) -> dict:
+    """mmengine's loader of ``http(s)://`` URLs, replaced: the file is
+    downloaded to torch's hub cache once, then read as a local file."""
+    cached = osp.join(torch.hub.get_dir(), 'checkpoints',
+                      osp.basename(filename.split('?')[0]))
+    rank, world_size = get_dist_info()
+    if rank == 0 and not osp.isfile(cached):
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        torch.hub.download_url_to_file(filename, cached)
+    if world_size > 1:
+        barrier()
+    return read_checkpoint(cached, map_location)
+
+
+def refuse_unprotected_scheme(filename: str, map_location=None) -> dict:
+    """The loader of mmengine's ``modelzoo://``, ``open-mmlab://``,
+    ``pavi://``... names, which mmengine loads with ``weights_only=False``
+    (or, on OneDL's mmengine, falls back to it): refuses them."""
+    raise CheckpointError(
+        f'Refused to load {filename}: mmengine loads such names without '
+        'torch\'s weights-only protection. Give the https:// URL or the '
+        'local path of the checkpoint instead.')
+
+
+def load_from_ceph(filename: str, map_location=None) -> dict:
+    """mmengine's loader of ``s3://`` and ``petrel://`` files, replaced:
+    the bytes come from mmengine's petrel backend."""
+    backend = get_file_backend(filename, backend_args=dict(backend='petrel'))
+    return load_checkpoint_bytes(filename, backend.get(filename), map_location)
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Allow-list exactly the globals mmengine writes into checkpoints, and
+    make :func:`read_checkpoint` mmengine's loader of local files and URLs
+    (its own loaders of URLs use ``weights_only=False``; OneDL's loader of
+    local files falls back to it).
+
+    The allow-list is a no-op before torch 2.6: ``torch.load`` there
+    defaults to ``weights_only=False`` and ``add_safe_globals`` takes no
+    names.
+    """
+    CheckpointLoader.register_scheme('', load_from_local, force=True)
+    CheckpointLoader.register_scheme(('http://', 'https://'),
+                                     load_from_http,
+                                     force=True)
+    CheckpointLoader.register_scheme((r'(\S+\:)?s3://', r'(\S+\:)?petrel://'),
+                                     load_from_ceph,
+                                     force=True)
+    CheckpointLoader.register_scheme(
+        ('modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://',
+         'mmcls://', 'pavi://'),
+        refuse_unprotected_scheme,
+        force=True)
+    if digit_version(torch.__version__) >= digit_version('2.6.0'):
+        torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
 def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path``: afterwards ``path`` holds all of it, and
     before, its old content (or nothing), even if the process is killed.
+    The file gets the umask's permissions, as ``open`` gives.
 
     Args:
         path (str): The file to write.
@@ -61,9 +656,11 @@ def write_atomically(path: str, data: bytes) -> None:
     """
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, partial = tempfile.mkstemp(
-        dir=directory, prefix=f'.{osp.basename(path)}.', suffix=PARTIAL_SUFFIX)
+    partial = osp.join(
+        directory,
+        f'.{osp.basename(path)}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}')
     try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()
@@ -73,26 +670,31 @@ def write_atomically(path: str, data: bytes) -> None:
         if osp.exists(partial):
             os.remove(partial)
         raise OSError(error.errno, error.strerror, path) from error
-    _fsync_directory(directory)
+    if hasattr(os, 'O_DIRECTORY'):  # make the rename durable (POSIX)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_checkpoint(path: str, data: bytes) -> None:
-    """Write checkpoint bytes atomically, then their digest beside them.
+    """Write checkpoint bytes atomically, then their sidecar beside them.
 
-    An older digest of ``path`` goes first, so that no digest ever
+    An older sidecar of ``path`` goes first, so that no sidecar ever
     describes other bytes than the file under its name: after a kill the
-    file is complete, with its own digest or, for a moment, with none.
+    file is complete, with its own sidecar or, for a moment, with none.
 
     Args:
         path (str): The checkpoint's final name.
         data (bytes): The checkpoint, as ``torch.save`` wrote it.
     """
     digest = hashlib.sha256(data).hexdigest()
-    if osp.exists(digest_path(path)):
-        os.remove(digest_path(path))
+    if osp.exists(sidecar_path(path)):
+        os.remove(sidecar_path(path))
     write_atomically(path, data)
     write_atomically(
-        digest_path(path), f'{digest}  {osp.basename(path)}\n'.encode())
+        sidecar_path(path), f'{digest}  {osp.basename(path)}\n'.encode())
 
 
 def remove_partial_files(directory: str) -> list:
@@ -119,96 +721,10 @@ def complete_checkpoints(directory: str) -> list:
         reverse=True)
 
 
-def _recorded_digest(path: str):
-    """The digest recorded beside ``path``, or None without a record."""
-    if not osp.isfile(digest_path(path)):
-        return None
-    with open(digest_path(path)) as f:
-        fields = f.read().split()
-    return fields[0] if fields else None
-
-
-def _why_unreadable(data: bytes, error: Exception) -> str:
-    """Say in words why ``torch.load`` could not read ``data``."""
-    if not data:
-        return 'the file is empty (0 bytes)'
-    if data.startswith(_ZIP_MAGIC) and not zipfile.is_zipfile(
-            io.BytesIO(data)):
-        return (f'it is truncated: its {len(data)} bytes lack the end of '
-                'the zip archive torch.save writes')
-    if isinstance(error, EOFError):
-        return f'it is truncated: its data ends early, after {len(data)} bytes'
-    if not data.startswith((_ZIP_MAGIC, b'\x80')):
-        return 'it is not a PyTorch checkpoint (not a torch.save file)'
-    return f'it is damaged ({type(error).__name__}: {error})'
-
-
-def _refusal_reason(error: pickle.UnpicklingError) -> str:
-    """The weights-only unpickler's reason, without torch's advice to
-    turn the protection off."""
-    reason = str(error).split('WeightsUnpickler error:', 1)[-1]
-    return reason.split('Check the documentation', 1)[0].strip()
-
-
-def read_checkpoint(path: str) -> dict:
-    """Read a checkpoint once: check its digest record, if any, and load it
-    with torch's weights-only unpickler.
-
-    Args:
-        path (str): A local checkpoint file.
-
-    Returns:
-        dict: The checkpoint, its tensors on the CPU.
-
-    Raises:
-        CheckpointError: The file cannot be read, does not match its digest,
-            holds objects a weights-only load refuses, or is not a dict.
-    """
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except OSError as error:
-        raise CheckpointError(
-            f'Cannot read checkpoint {path}: {error.strerror}.') from error
-    recorded = _recorded_digest(path)
-    if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
-        others = [
-            other for other in complete_checkpoints(osp.dirname(path))
-            if osp.abspath(other) != osp.abspath(path)
-        ]
-        advice = (f'Use another checkpoint, e.g. {others[0]}.'
-                  if others else 'Use another checkpoint of this model.')
-        raise CheckpointError(
-            f'Checkpoint {path} does not match the SHA-256 digest recorded '
-            f'in {digest_path(path)} when it was written: it was corrupted '
-            f'or modified since. {advice}')
-    try:
-        checkpoint = torch.load(
-            io.BytesIO(data), map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise CheckpointError(
-            f'Refused to load checkpoint {path}: it holds objects that a '
-            'safe (weights-only) load does not allow, so it was not written '
-            'by mmengine or torch.save of a state dict. Details: '
-            f'{_refusal_reason(error)}') from error
-    except Exception as error:
-        raise CheckpointError(
-            f'Cannot read checkpoint {path}: '
-            f'{_why_unreadable(data, error)}. If a run was killed or ran '
-            'out of disk space while writing it, use an earlier checkpoint '
-            'of that run.') from error
-    if not isinstance(checkpoint, dict):
-        raise CheckpointError(
-            f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '
-            '(a dict with a "state_dict"). Give a .pth file written by '
-            'tools/train.py or torch.save(model.state_dict(), path).')
-    return checkpoint
-
-
 @register_backend('atomic_checkpoint')
 class AtomicCheckpointBackend(LocalBackend):
     """mmengine's local file backend, writing checkpoints atomically with
-    a digest beside each and removing the digest with its checkpoint.
+    a sidecar beside each and removing the sidecar with its checkpoint.
 
     ``AtomicCheckpointHook`` makes the runner save through it (by its
     ``backend_args``).
@@ -219,5 +735,106 @@ class AtomicCheckpointBackend(LocalBackend):
 
     def remove(self, filepath) -> None:
         super().remove(filepath)
-        if osp.isfile(digest_path(str(filepath))):
-            os.remove(digest_path(str(filepath)))
+        if osp.isfile(sidecar_path(str(filepath))):
+            os.remove(sidecar_path(str(filepath)))
+
+
+# Keys shown per kind of difference, enough to recognise a model.
+_NUM_KEYS_SHOWN = 3
+
+
+@dataclass
+class StateDictFit:
+    """The comparison of a checkpoint's state dict with a model's.
+
+    Args:
+        missing (list[str]): Model keys the checkpoint lacks.
+        unexpected (list[str]): Checkpoint keys the model lacks.
+        mismatched (list[tuple]): ``(key, checkpoint shape, model shape)``
+            of the keys both have with other shapes.
+        loaded_elements (int): Elements of the model's tensors that load.
+        total_elements (int): Elements of all the model's tensors.
+        loaded_tensors (int): The model's tensors that load.
+        total_tensors (int): All the model's tensors.
+    """
+    missing: List[str] = field(default_factory=list)
+    unexpected: List[str] = field(default_factory=list)
+    mismatched: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
+    loaded_elements: int = 0
+    total_elements: int = 0
+    loaded_tensors: int = 0
+    total_tensors: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every tensor of each side loads into the other."""
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self) -> str:
+        """The differences in words, with a few keys of each kind."""
+        parts = []
+        if self.missing:
+            parts.append(
+                f'it lacks {len(self.missing)} of the model\'s '
+                f'{self.total_tensors} tensors ({_some(self.missing)})')
+        if self.unexpected:
+            parts.append(f'it holds {_tensors(len(self.unexpected))} the '
+                         f'model does not have ({_some(self.unexpected)})')
+        if self.mismatched:
+            shown = ', '.join(
+                f'{key}: {tuple(ckpt)} in the checkpoint, {tuple(model)} in '
+                'the model'
+                for key, ckpt, model in self.mismatched[:_NUM_KEYS_SHOWN])
+            parts.append(f'shapes differ for '
+                         f'{_tensors(len(self.mismatched))} ({shown})')
+        return '; '.join(parts)
+
+
+def _tensors(count: int) -> str:
+    return f'{count} tensor' + ('' if count == 1 else 's')
+
+
+def _some(keys: List[str]) -> str:
+    shown = ', '.join(keys[:_NUM_KEYS_SHOWN])
+    return f'e.g. {shown}' if len(keys) > _NUM_KEYS_SHOWN else shown
+
+
+def checkpoint_state_dict(checkpoint: dict) -> dict:
+    """The weights of a checkpoint as mmengine's ``load_checkpoint`` takes
+    them: its ``state_dict`` (or the dict itself), without the ``module.``
+    prefix of models saved inside a DDP wrapper."""
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in state_dict.items()
+    } if isinstance(state_dict, dict) else {}
+
+
+def compare_state_dicts(model_state: dict,
+                        checkpoint_state: dict) -> StateDictFit:
+    """Compare the keys and shapes of two state dicts.
+
+    Args:
+        model_state (dict): ``model.state_dict()``.
+        checkpoint_state (dict): The checkpoint's, see
+            :func:`checkpoint_state_dict`.
+
+    Returns:
+        StateDictFit: What loads and what does not.
+    """
+    fit = StateDictFit(
+        unexpected=sorted(set(checkpoint_state) - set(model_state)))
+    for key, tensor in model_state.items():
+        numel = tensor.numel() if isinstance(tensor, torch.Tensor) else 0
+        fit.total_tensors += 1
+        fit.total_elements += numel
+        if key not in checkpoint_state:
+            fit.missing.append(key)
+            continue
+        shape = getattr(checkpoint_state[key], 'shape', None)
+        if isinstance(tensor, torch.Tensor) and shape != tensor.shape:
+            fit.mismatched.append((key, tuple(shape or ()), tensor.shape))
+            continue
+        fit.loaded_tensors += 1
+        fit.loaded_elements += numel
+    return fit
