@@ -1,22 +1,8 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoint safety: what may load, how a file is checked before it is
-unpickled, how it is written, and whether its weights fit a model.
-
-Loading. Importing the package allow-lists for torch's weights-only
-unpickler exactly the globals mmengine writes (:func:`checkpoint_safe_globals`)
-and makes :func:`read_checkpoint` mmengine's loader of local files and
-``http(s)://`` URLs (``CheckpointLoader.register_scheme``), so every
-mmengine or mmpretrain loader in the process reads through it: it checks the
-file's ``sha256sum`` sidecar, scans the pickle stream for anything mmengine
-and ``torch.save`` of a state dict do not write (:func:`scan_pickle`), loads
-with ``weights_only=True`` (never falling back), and checks the digest of
-the weights recorded in the checkpoint's meta.
-
-Writing. A checkpoint goes to a hidden temporary file beside its name, is
-flushed to the disk and renamed into place, then its sidecar is written the
-same way, so a kill or a full disk never leaves a truncated file under a
-checkpoint's name.
-"""
+"""Checkpoint safety (docs/checkpoints.md): what torch's weights-only
+loader may build, the reader every mmengine loader goes through (digests,
+a scan of the pickle before it is unpickled), atomic writes, and how well a
+checkpoint's weights fit a model."""
 import glob
 import hashlib
 import io
@@ -55,10 +41,10 @@ MAX_DEPTH = 16
 
 # Registers mmengine's default statistics (min, max, current, mean).
 HistoryBuffer()
-# The statistics HistoryBuffer defines itself, by name; user-registered
-# statistics are pickled as their own functions, not through getattr.
 # Checkpoints without digests already warned about (once each).
 _UNCHECKED_SAID = set()
+# The statistics HistoryBuffer defines itself, by name; user-registered
+# statistics are pickled as their own functions, not through getattr.
 _STATISTICS = {
     name: method
     for name, method in HistoryBuffer._statistics_methods.items()
@@ -74,35 +60,18 @@ _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                  'uint32', 'uint64', 'float16', 'float32', 'float64')
 # The tensor storages torch.save writes, with the bytes of an element.
 _STORAGE_ITEMSIZES = {
-    'UntypedStorage': 1,
-    'FloatStorage': 4,
-    'DoubleStorage': 8,
-    'HalfStorage': 2,
-    'BFloat16Storage': 2,
-    'LongStorage': 8,
-    'IntStorage': 4,
-    'ShortStorage': 2,
-    'CharStorage': 1,
-    'ByteStorage': 1,
-    'BoolStorage': 1
+    f'{name}Storage': int(size)
+    for name, size in (entry.split(':') for entry in (
+        'Untyped:1 Float:4 Double:8 Half:2 BFloat16:2 Long:8 Int:4 Short:2 '
+        'Char:1 Byte:1 Bool:1').split())
 }
 
 
 def history_buffer_statistic(owner: type, name: str):
-    """Stand-in for ``getattr`` while unpickling under ``weights_only``.
-
-    Args:
-        owner (type): Must be ``HistoryBuffer``.
-        name (str): One of HistoryBuffer's statistics (``min``, ``max``,
-            ``current``, ``mean``).
-
-    Returns:
-        Callable: The statistics method ``HistoryBuffer.<name>``.
-
-    Raises:
-        pickle.UnpicklingError: Anything else is asked for.
-    """
-    # The pickle's HistoryBuffer is the stand-in below.
+    """Stand-in for ``getattr`` while unpickling under ``weights_only``:
+    gives ``HistoryBuffer.min`` (``max``, ``current``, ``mean``) and
+    refuses anything else (the pickle's HistoryBuffer is the stand-in
+    below)."""
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
         return _STATISTICS[name]
     raise pickle.UnpicklingError(
@@ -115,15 +84,10 @@ def history_buffer_statistic(owner: type, name: str):
 
 class LoadedHistoryBuffer(HistoryBuffer):
     """Stand-in for ``HistoryBuffer`` while unpickling under
-    ``weights_only``: a HistoryBuffer whose state may not change the
-    class-wide table of statistics.
-
-    mmengine's ``HistoryBuffer.__setstate__`` updates that table from the
-    file, so a crafted file could make ``statistics('mean')`` return the
-    minimum in every later run of the process. This one accepts only the
-    state mmengine writes, with each statistic under its own name, and
-    then becomes a plain ``HistoryBuffer``.
-    """
+    ``weights_only``. mmengine's ``__setstate__`` updates the class-wide
+    table of statistics from the file (a crafted one could make
+    ``statistics('mean')`` give the minimum for the rest of the process);
+    this one accepts only mmengine's state and becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
         statistics = state.get('statistics_methods') if isinstance(
@@ -158,12 +122,8 @@ def _numpy_checkpoint_globals() -> list:
 
 
 def checkpoint_safe_globals() -> list:
-    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list.
-
-    Returns:
-        list: Globals and ``(global, pickled name)`` tuples, in the form
-        ``torch.serialization.add_safe_globals`` takes.
-    """
+    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list,
+    as ``torch.serialization.add_safe_globals`` takes it."""
     return [(LoadedHistoryBuffer,
              'mmengine.logging.history_buffer.HistoryBuffer'),
             (history_buffer_statistic, 'builtins.getattr'),
@@ -172,13 +132,12 @@ def checkpoint_safe_globals() -> list:
 
 # The globals the scan lets through, by the name a pickle gives them (the
 # numpy dtype classes are never named: a dtype is built from numpy.dtype).
-_REBUILDERS = {
-    f'{package}.multiarray {name}': name
-    for name in ('_reconstruct', 'scalar')
-    for package in ('numpy.core', 'numpy._core')
-}
 _SCAN_GLOBALS = {
-    **_REBUILDERS,
+    **{
+        f'{package}.multiarray {name}': name
+        for name in ('_reconstruct', 'scalar')
+        for package in ('numpy.core', 'numpy._core')
+    },
     'numpy ndarray': 'ndarray',
     'numpy dtype': 'dtype',
     'mmengine.logging.history_buffer HistoryBuffer': 'HistoryBuffer',
@@ -608,7 +567,8 @@ def load_checkpoint_bytes(path: str,
             'tools/train.py or torch.save(model.state_dict(), path).')
     meta = checkpoint.get('meta')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
-    if digest is not None and digest != weights_digest(
+    # A matching sidecar has checked every byte already.
+    if digest is not None and not has_sidecar and digest != weights_digest(
             checkpoint.get('state_dict', {})):
         raise _corrupted(path, f'in its meta ({WEIGHTS_DIGEST_KEY})')
     if digest is None and not has_sidecar and path not in _UNCHECKED_SAID:
@@ -621,8 +581,8 @@ def load_checkpoint_bytes(path: str,
 
 
 def load_from_local(filename: str, map_location=None) -> dict:
-    """mmengine's loader of local files (``CheckpointLoader``), replaced:
-    :func:`read_checkpoint`."""
+    """mmengine's loader of local files, replaced (mmengine logs the name
+    after ``load_from_``)."""
     return read_checkpoint(filename, map_location)
 
 
@@ -640,7 +600,7 @@ def load_from_http(filename: str, map_location=None) -> dict:
     return read_checkpoint(cached, map_location)
 
 
-def refuse_unprotected_scheme(filename: str, map_location=None) -> dict:
+def load_from_unprotected(filename: str, map_location=None) -> dict:
     """The loader of mmengine's ``modelzoo://``, ``open-mmlab://``,
     ``pavi://``... names, which mmengine loads with ``weights_only=False``
     (or, on OneDL's mmengine, falls back to it): refuses them."""
@@ -677,7 +637,7 @@ def allow_mmengine_checkpoints() -> None:
     CheckpointLoader.register_scheme(
         ('modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://',
          'mmcls://', 'pavi://'),
-        refuse_unprotected_scheme,
+        load_from_unprotected,
         force=True)
     if digit_version(torch.__version__) >= digit_version('2.6.0'):
         torch.serialization.add_safe_globals(checkpoint_safe_globals())
@@ -787,18 +747,10 @@ _NUM_KEYS_SHOWN = 3
 
 @dataclass
 class StateDictFit:
-    """The comparison of a checkpoint's state dict with a model's.
-
-    Args:
-        missing (list[str]): Model keys the checkpoint lacks.
-        unexpected (list[str]): Checkpoint keys the model lacks.
-        mismatched (list[tuple]): ``(key, checkpoint shape, model shape)``
-            of the keys both have with other shapes.
-        loaded_elements (int): Elements of the model's tensors that load.
-        total_elements (int): Elements of all the model's tensors.
-        loaded_tensors (int): The model's tensors that load.
-        total_tensors (int): All the model's tensors.
-    """
+    """The comparison of a checkpoint's state dict with a model's: the
+    model's keys it lacks, the keys the model lacks, ``(key, checkpoint
+    shape, model shape)`` of those with other shapes, and how many of the
+    model's tensors and elements load."""
     missing: List[str] = field(default_factory=list)
     unexpected: List[str] = field(default_factory=list)
     mismatched: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
