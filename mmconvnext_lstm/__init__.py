@@ -3,8 +3,8 @@
 
 Importing the package checks the versions of mmcv, mmengine and mmpretrain,
 registers its modules in mmpretrain's registries and its model names in
-mmpretrain's model hub, and lets mmengine checkpoints load under torch's
-``weights_only`` loader.
+mmpretrain's model hub, and makes every checkpoint loader of mmengine and
+mmpretrain read through its checked, weights-only reader.
 """
 import warnings
 

@@ -17,4 +17,11 @@ if [ "$status" -eq 5 ]; then
   echo "test.sh: pytest collected no tests" >&2
   exit 1
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+# A full run also tests the OneDL fork of mmengine/mmpretrain in its own venv
+# (scripts/setup_onedl.sh): the unit tier and the checkpoint-safety tests.
+if [ "$#" -eq 0 ]; then
+  bash "$ROOT/scripts/setup_onedl.sh"
+  "$ROOT/.venv-onedl/bin/python" -m pytest -q -m unit tests
+  "$ROOT/.venv-onedl/bin/python" -m pytest -q tests/test_tools/test_checkpoint_safety.py
+fi

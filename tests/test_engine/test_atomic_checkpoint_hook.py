@@ -3,20 +3,23 @@
 steps, a failing write, and the checks before a checkpoint loads."""
 import errno
 import hashlib
+import inspect
 import io
 import os
 import os.path as osp
 
 import pytest
 import torch
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
 from toy_runner import ToyModel, toy_runner
 
 import mmconvnext_lstm  # noqa: F401  registers the hooks
 from mmconvnext_lstm.engine.hooks import AtomicCheckpointHook
-from mmconvnext_lstm.utils import CheckpointError
-from mmconvnext_lstm.utils.checkpoint_files import write_checkpoint
+from mmconvnext_lstm.utils import (CheckpointError, read_checkpoint,
+                                   weights_digest, write_checkpoint)
+from mmconvnext_lstm.utils.checkpoint import WEIGHTS_DIGEST_KEY
 
 pytestmark = pytest.mark.unit
 
@@ -46,6 +49,22 @@ def file_operations(monkeypatch):
     return calls
 
 
+def test_mmengine_private_members_the_hook_relies_on():
+    """The hook overrides these CheckpointHook methods and reads these
+    Runner attributes; this pins them on each mmengine the suite runs on."""
+    for name, arguments in [
+        ('_save_checkpoint_with_step', ['self', 'runner', 'step', 'meta']),
+        ('_save_best_checkpoint', ['self', 'runner', 'metrics'])
+    ]:
+        assert list(
+            inspect.signature(getattr(CheckpointHook,
+                                      name)).parameters) == arguments
+    source = inspect.getsource(Runner.load_or_resume)
+    for attribute in ('self._has_loaded', 'self._load_from', 'self._resume'):
+        assert attribute in source
+    assert 'self._train_loop' in inspect.getsource(Runner.train_loop.fget)
+
+
 def test_registered_as_mmengine_checkpoint_hook():
     hook = HOOKS.build(dict(type='AtomicCheckpointHook', max_keep_ckpts=2))
     assert isinstance(hook, AtomicCheckpointHook)
@@ -66,6 +85,10 @@ def test_save_order_and_digests(tmp_path, file_operations):
         # sha256sum's format: digest, two spaces, file name.
         assert recorded_digest(tmp_path /
                                name) == [file_digest(tmp_path / name), name]
+        # ...and the digest of the weights inside.
+        checkpoint = read_checkpoint(str(tmp_path / name))
+        assert checkpoint['meta'][WEIGHTS_DIGEST_KEY] == weights_digest(
+            checkpoint['state_dict'])
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.partial')]
 
     def position(operation):
@@ -165,16 +188,16 @@ def test_modified_checkpoint_is_refused(test_runner, tmp_path):
     assert str(error.value) == (
         f'Checkpoint {path} does not match the SHA-256 digest recorded in '
         f'{path}.sha256 when it was written: it was corrupted or modified '
-        f'since. Use another checkpoint, e.g. {earlier}.')
+        f'since. Use another checkpoint, e.g. {earlier} (it matches its '
+        'sidecar).')
 
 
 @pytest.mark.parametrize(
     'content, cause',
-    [(lambda data: data[:len(data) // 2], 'it is truncated: its {size} '
-      'bytes lack the end of the zip archive torch.save writes'),
-     (lambda data: b'', 'the file is empty (0 bytes)'),
-     (lambda data: b'hello', 'it is not a PyTorch checkpoint (not a '
-      'torch.save file)')],
+    [(lambda data: data[:len(data) // 2],
+      'Cannot read checkpoint {path}: it is truncated or damaged'),
+     (lambda data: b'', 'Cannot read checkpoint {path}: the file is empty'),
+     (lambda data: b'hello', '{path} is not a PyTorch checkpoint')],
     ids=['truncated', 'empty', 'text'])
 def test_unreadable_checkpoint_is_refused(test_runner, tmp_path, content,
                                           cause):
@@ -182,13 +205,8 @@ def test_unreadable_checkpoint_is_refused(test_runner, tmp_path, content,
     torch.save(dict(state_dict=ToyModel().state_dict()), buffer)
     path = tmp_path / 'epoch_1.pth'
     path.write_bytes(content(buffer.getvalue()))
-    with pytest.raises(CheckpointError) as error:
+    with pytest.raises(CheckpointError, match=cause.format(path=path)):
         check(test_runner, path)
-    assert str(error.value) == (
-        f'Cannot read checkpoint {path}: '
-        f'{cause.format(size=osp.getsize(path))}. If a run was killed or '
-        'ran out of disk space while writing it, use an earlier checkpoint '
-        'of that run.')
 
 
 def test_other_models_checkpoint_is_refused(test_runner, tmp_path):

@@ -1,8 +1,8 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoints users can trust, through the tools in subprocesses: crafted
-files are refused without running their code, a killed or disk-full run
-keeps a checkpoint to resume from, damaged files and other models'
-checkpoints are refused with a message that names them."""
+"""Checkpoints users can trust, in subprocesses: crafted files misbehave
+where nothing checks them and are refused by every loader and tool, a
+killed or disk-full run keeps a checkpoint to resume from, damaged files
+and other models' checkpoints are refused with a message that names them."""
 import glob
 import hashlib
 import os
@@ -11,10 +11,12 @@ import shutil
 import subprocess
 import sys
 
+import mmengine.runner.checkpoint
 import pytest
 import torch
-from crafted_checkpoints import write_crafted_checkpoint
-from e2e_utils import HERE, run
+from crafted_checkpoints import (ATTACKS, getattr_chain, write_archive,
+                                 write_attack)
+from e2e_utils import BIN, HERE, run
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
@@ -178,11 +180,10 @@ def test_other_models_checkpoint_is_refused(configs, repo_root, tmp_path):
 
 
 @pytest.mark.parametrize('start', ['__init__', 'min'])
-def test_crafted_checkpoint_runs_no_code(configs, repo_root, tmp_path, start):
+def test_getattr_chain_runs_where_getattr_is_allowed(tmp_path, start):
     marker = tmp_path / 'code_ran'
-    crafted = write_crafted_checkpoint(
-        str(tmp_path / 'crafted.pth'), str(marker), start)
-    # The payload works where builtins.getattr is allow-listed...
+    crafted = write_archive(tmp_path / 'crafted.pth',
+                            getattr_chain(str(marker), start))
     vulnerable = ('import sys, torch, builtins\n'
                   'from mmengine.logging import HistoryBuffer\n'
                   'torch.serialization.add_safe_globals('
@@ -191,25 +192,141 @@ def test_crafted_checkpoint_runs_no_code(configs, repo_root, tmp_path, start):
                   'except Exception:\n    pass\n')
     run([sys.executable, '-c', vulnerable, crafted], cwd=tmp_path)
     assert marker.read_text() == 'code ran'
-    marker.unlink()
-    # ...and is refused wherever mmconvnext_lstm is imported.
-    loaders = ('import sys, torch, mmconvnext_lstm\n'
-               'from mmengine.runner import load_checkpoint\n'
-               'for load in (lambda: torch.load(sys.argv[1]),\n'
-               '             lambda: load_checkpoint(torch.nn.Linear(1, 1),'
-               ' sys.argv[1])):\n'
-               '    try:\n        load()\n'
-               '    except Exception as error:\n'
-               '        print(type(error).__name__, error)\n')
-    out = run([sys.executable, '-c', loaders, crafted], cwd=tmp_path).stdout
-    assert out.count('UnpicklingError') == 2, out
-    assert out.count('Refused getattr(') == 2, out
-    for script in (osp.join(repo_root, 'tools', 'test.py'), MMPRETRAIN_TEST):
-        result = tool_test(script, configs / 'safe_exp.py', crafted,
-                           tmp_path / 'test')
+
+
+@pytest.mark.skipif(
+    not hasattr(mmengine.runner.checkpoint, '_safe_torch_load'),
+    reason="OneDL's mmengine falls back to weights_only=False; "
+    "OpenMMLab's does not")
+def test_onedl_mmengine_alone_runs_any_payload(tmp_path):
+    path = write_attack('os_system', tmp_path)
+    code = ('import sys, torch\n'
+            'from mmengine.runner import load_checkpoint\n'
+            'load_checkpoint(torch.nn.Linear(1, 1), sys.argv[1])\n')
+    run([sys.executable, '-c', code, path], cwd=tmp_path, check=False)
+    assert (tmp_path / 'code_ran').exists()
+
+
+def test_unchecked_history_buffer_state_changes_the_process(tmp_path):
+    path = write_attack('poisoned_history_buffer', tmp_path)
+    code = ('import sys, torch\n'
+            'from mmengine.logging import HistoryBuffer\n'
+            'torch.load(sys.argv[1], weights_only=False)\n'
+            'print(HistoryBuffer([1, 2, 3], [1, 1, 1]).statistics("mean"))\n')
+    out = run([sys.executable, '-c', code, path], cwd=tmp_path).stdout
+    assert out.split()[-1] == '1'  # the minimum
+
+
+def test_huge_bytearray_allocates_what_the_file_says(tmp_path):
+    path = write_attack('huge_bytearray', tmp_path)
+    # 1 GiB of address space above what the interpreter holds.
+    code = ('import resource, sys, torch, mmconvnext_lstm\n'
+            'with open("/proc/self/status") as f:\n'
+            '    size = [int(line.split()[1]) * 1024 for line in f\n'
+            '            if line.startswith("VmSize")][0]\n'
+            'resource.setrlimit(resource.RLIMIT_AS,\n'
+            '                   (size + 2**30, resource.RLIM_INFINITY))\n'
+            'try:\n    torch.load(sys.argv[1])\n'
+            'except MemoryError:\n    print("MemoryError")\n')
+    out = run([sys.executable, '-c', code, path], cwd=tmp_path).stdout
+    assert out.split()[-1] == 'MemoryError'
+
+
+def test_tuple_bomb_hangs_an_unscanned_load(tmp_path):
+    path = write_attack('tuple_bomb', tmp_path)
+    code = ('import sys, torch, mmconvnext_lstm\n'
+            'print("loading", flush=True)\n'
+            'torch.load(sys.argv[1])\n'
+            'print("loaded", flush=True)\n')
+    with subprocess.Popen([sys.executable, '-c', code, path],
+                          stdout=subprocess.PIPE,
+                          text=True) as child:
+        try:
+            assert child.stdout.readline() == 'loading\n'
+            with pytest.raises(subprocess.TimeoutExpired):
+                child.wait(timeout=10)
+        finally:
+            child.kill()
+
+
+# Every loader of mmengine and mmpretrain, in one process.
+LOADERS = """\
+import sys, torch, mmconvnext_lstm
+from mmengine.runner import load_checkpoint
+from mmpretrain import FeatureExtractor, ImageClassificationInferencer
+from mmpretrain import get_model
+config = sys.argv[1]
+loaders = dict(
+    load_checkpoint=lambda path: load_checkpoint(torch.nn.Linear(1, 1), path),
+    get_model=lambda path: get_model(config, pretrained=path),
+    inferencer=lambda path: ImageClassificationInferencer(
+        config, pretrained=path),
+    feature_extractor=lambda path: FeatureExtractor(config, pretrained=path))
+for path in sys.argv[2:]:
+    for name, load in loaders.items():
+        try:
+            load(path)
+            print('LOADED', name, path)
+        except Exception as error:
+            print(type(error).__name__, name, str(error).splitlines()[0])
+"""
+
+
+def test_every_loader_refuses_crafted_files(configs, tmp_path):
+    paths = [write_attack(name, tmp_path) for name in ATTACKS]
+    out = run([sys.executable, '-c', LOADERS, configs / 'safe_exp.py', *paths],
+              cwd=tmp_path).stdout
+    for name, path in zip(ATTACKS, paths):
+        for loader in ('load_checkpoint', 'get_model', 'inferencer',
+                       'feature_extractor'):
+            assert (f'CheckpointError {loader} Refused to load checkpoint '
+                    f'{path}: its pickle holds {ATTACKS[name][1]}') in out, out
+    assert 'LOADED' not in out
+    assert not (tmp_path / 'code_ran').exists()
+
+
+@pytest.mark.parametrize('attack', ['getattr_chain', 'forged_dtype'])
+def test_tools_refuse_crafted_files(configs, repo_root, tmp_path, attack):
+    path = write_attack(attack, tmp_path)
+    commands = [[sys.executable, script, configs / 'safe_exp.py', path]
+                for script in (osp.join(repo_root, 'tools', 'test.py'),
+                               MMPRETRAIN_TEST)]
+    if osp.exists(osp.join(BIN, 'mim')):  # openmim is not on OneDL's stack
+        commands.append([
+            osp.join(BIN, 'mim'), 'test', 'mmconvnext_lstm',
+            configs / 'safe_exp.py', '--checkpoint', path
+        ])
+    for command in commands:
+        result = run([*command, '--work-dir', tmp_path / 'test'],
+                     cwd=tmp_path,
+                     check=False)
         assert result.returncode != 0
-        assert 'Refused getattr(' in result.stdout, result.stdout[-3000:]
-    assert not marker.exists()
+        assert (
+            f'Refused to load checkpoint {path}: its pickle holds '
+            f'{ATTACKS[attack][1]}') in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / 'code_ran').exists()
+
+
+def test_bit_flips_without_sidecar_are_refused(all_kinds_run, configs,
+                                               repo_root, tmp_path):
+    copied = tmp_path / 'epoch_2.pth'  # without its sidecar, as users copy
+    shutil.copy(all_kinds_run / 'epoch_2.pth', copied)
+    import mmconvnext_lstm  # noqa: F401  lets torch.load read it
+    weights = torch.load(copied)['state_dict']
+    largest = max(weights.values(), key=torch.Tensor.numel)
+    data = bytearray(copied.read_bytes())
+    assert data.count(largest.numpy().tobytes()) == 1
+    start = data.index(largest.numpy().tobytes())
+    for bit in range(20):
+        data[start + 7 * bit] ^= 1 << (bit % 8)
+    copied.write_bytes(data)
+    result = tool_test(
+        osp.join(repo_root, 'tools', 'test.py'), configs / 'safe_exp.py',
+        copied, tmp_path / 'test')
+    assert result.returncode == 1
+    assert (f'error: Checkpoint {copied} does not match the SHA-256 digest '
+            'recorded in its meta') in result.stdout
+    assert 'accuracy/top1' not in result.stdout
 
 
 def test_import_adds_only_the_declared_globals(tmp_path):

@@ -10,12 +10,10 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
-from mmconvnext_lstm.utils.checkpoint_files import (complete_checkpoints,
-                                                    read_checkpoint,
-                                                    remove_partial_files,
-                                                    write_atomically)
-from mmconvnext_lstm.utils.checkpoint_fit import (checkpoint_state_dict,
-                                                  compare_state_dicts)
+from mmconvnext_lstm.utils.checkpoint import (
+    WEIGHTS_DIGEST_KEY, checkpoint_state_dict, compare_state_dicts,
+    complete_checkpoints, read_checkpoint, remove_partial_files,
+    weights_digest, write_atomically)
 from mmconvnext_lstm.utils.errors import CheckpointError
 
 LAST_CHECKPOINT = 'last_checkpoint'
@@ -66,7 +64,8 @@ class AtomicCheckpointHook(CheckpointHook):
     """mmengine's CheckpointHook that never leaves a run without a complete
     checkpoint, and checks the checkpoint a run will load before it loads.
 
-    Saving, in this order: the checkpoint goes to a temporary file beside
+    Saving, in this order: the digest of the weights goes into the
+    checkpoint's meta; the checkpoint goes to a temporary file beside
     its name, is flushed to the disk and renamed into place, with its
     SHA-256 digest in ``<checkpoint>.sha256``; then ``last_checkpoint`` is
     replaced (atomically too); only then are the checkpoints beyond
@@ -83,6 +82,13 @@ class AtomicCheckpointHook(CheckpointHook):
     reshaped tensors). For fine-tuning (``load_from`` in training) the
     partial loading of mmengine stays, with a warning that says how much
     of the model loads.
+
+    The hook overrides two private methods of mmengine's CheckpointHook
+    (``_save_checkpoint_with_step``, ``_save_best_checkpoint``) and reads
+    the runner's ``_has_loaded``, ``_load_from``, ``_resume`` and
+    ``_train_loop``: mmengine has no public way to order a save's steps or
+    to see what a run will load. Tests pin them on OpenMMLab's mmengine and
+    on OneDL's.
 
     Args:
         **kwargs: mmengine's ``CheckpointHook`` arguments.
@@ -104,6 +110,11 @@ class AtomicCheckpointHook(CheckpointHook):
             for partial in remove_partial_files(self.out_dir):
                 runner.logger.info(
                     f'Removed {partial}, left by a run killed while saving.')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        # After EMAHook (a higher priority) put the EMA weights in place.
+        checkpoint.setdefault('meta', {})[WEIGHTS_DIGEST_KEY] = weights_digest(
+            checkpoint['state_dict'])
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         # mmengine's order is: remove outdated, save, write last_checkpoint.

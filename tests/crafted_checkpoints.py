@@ -1,0 +1,154 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+"""Checkpoints crafted to attack a loader, written opcode by opcode
+(pickle protocol 2, as torch.save writes), for tests that they are refused.
+
+Each attack is a pickle that :func:`write_archive` puts into a torch.save
+zip archive in place of its ``data.pkl``.
+"""
+import io
+import struct
+import zipfile
+
+import torch
+
+HISTORY_BUFFER = b'cmmengine.logging.history_buffer\nHistoryBuffer\n'
+GETATTR = b'cbuiltins\ngetattr\n'
+PROTO, STOP = b'\x80\x02', b'.'
+TUPLE1, TUPLE2, REDUCE, BUILD = b'\x85', b'\x86', b'R', b'b'
+
+
+def text(value: str) -> bytes:
+    data = value.encode()
+    return b'X' + struct.pack('<I', len(data)) + data  # BINUNICODE
+
+
+def number(value: int) -> bytes:
+    data = value.to_bytes(8, 'little', signed=True)
+    return b'\x8a\x08' + data  # LONG1
+
+
+def call(function: bytes, *args: bytes) -> bytes:
+    """``function(*args)``: MARK, the arguments, TUPLE, REDUCE."""
+    return function + b'(' + b''.join(args) + b't' + REDUCE
+
+
+def _getattr(obj: bytes, name: str) -> bytes:
+    return call(GETATTR, obj, text(name))
+
+
+def getattr_chain(marker: str, start: str) -> bytes:
+    """Writes ``marker`` where ``builtins.getattr`` is allow-listed.
+
+    The pickle reaches a function's ``__globals__`` through ``getattr``,
+    rebinds ``len`` there to ``exec`` (fetched through
+    ``getattr.__self__``, the builtins module) and then calls
+    HistoryBuffer, whose ``__init__`` calls ``len(log_history)``.
+
+    Args:
+        marker (str): File the payload writes.
+        start (str): The HistoryBuffer attribute whose ``__globals__`` it
+            reaches: ``'__init__'``, or ``'min'`` (a statistics method, the
+            kind mmengine's own checkpoints name).
+    """
+    module_globals = _getattr(_getattr(HISTORY_BUFFER, start), '__globals__')
+    builtins_exec = _getattr(_getattr(GETATTR, '__self__'), 'exec')
+    code = f'open({marker!r}, "w").write("code ran")'
+    return (PROTO + module_globals + text('len') + builtins_exec + b's' +
+            call(HISTORY_BUFFER, text(code), text('0')) + STOP)
+
+
+def os_system(marker: str) -> bytes:
+    """``os.system('touch marker')``: runs wherever a loader falls back to
+    ``weights_only=False``."""
+    return PROTO + call(b'cos\nsystem\n', text(f'touch {marker}')) + STOP
+
+
+def tuple_bomb(depth: int = 60) -> bytes:
+    """A dict keyed by nested tuples ``t = (t, t)``, shared through the memo:
+    hashing the key takes ``2 ** depth`` steps (only tuples and None)."""
+    stream = PROTO + b'}Nq\x00'  # EMPTY_DICT, NONE, BINPUT 0
+    for level in range(depth):
+        # BINGET the level below beside itself, TUPLE2, BINPUT.
+        stream += b'h' + bytes([level]) + TUPLE2 + b'q' + bytes([level + 1])
+    return stream + b'Ns' + STOP  # the value, SETITEM
+
+
+def huge_bytearray(size: int = 4 * 10**9) -> bytes:
+    """``bytearray(size)``: torch's weights-only loader allows bytearray,
+    and the file decides its size."""
+    return PROTO + call(b'cbuiltins\nbytearray\n', number(size)) + STOP
+
+
+def huge_storage(numel: int = 10**9) -> bytes:
+    """A tensor storage of ``numel`` floats whose record holds 4 bytes."""
+    pid = (b'(' + text('storage') + b'ctorch\nFloatStorage\n' + text('0') +
+           text('cpu') + number(numel) + b't')
+    return PROTO + pid + b'Q' + STOP  # BINPERSID
+
+
+def forged_dtype() -> bytes:
+    """A float64 dtype whose BUILD state forges a field table and the
+    object flag: numpy then reads the array's bytes as object pointers."""
+    dtype = call(b'cnumpy\ndtype\n', text('f8'), b'\x89', b'\x88')
+    base = dtype + b'(' + number(3) + text('<') + b'NNN' + number(-1) + (
+        number(-1) + number(63) + b't' + BUILD)
+    forged = dtype + b'(' + number(3) + text('<') + b'N(' + text('a') + (
+        b't}' + text('a') + base + number(0) + TUPLE2 + b's' + number(8) +
+        number(1) + number(1) + b't' + BUILD)
+    latin1 = text('latin1')
+    array = call(b'cnumpy._core.multiarray\n_reconstruct\n',
+                 b'cnumpy\nndarray\n',
+                 number(0) + TUPLE1,
+                 call(b'c_codecs\nencode\n', text('b'), latin1))
+    state = b'(' + number(1) + number(1) + TUPLE1 + forged + b'\x89' + call(
+        b'c_codecs\nencode\n', text('A' * 8), latin1) + b't'
+    return PROTO + array + state + BUILD + STOP
+
+
+def poisoned_history_buffer() -> bytes:
+    """A HistoryBuffer whose state maps ``mean`` to ``HistoryBuffer.min``:
+    mmengine's ``__setstate__`` writes it into the class-wide table."""
+    state = b'}(' + text('max_length') + number(10) + (
+        text('_log_history') + b']' + text('_count_history') + b']' +
+        text('statistics_methods') + b'}' + text('mean') +
+        _getattr(HISTORY_BUFFER, 'min') + b's' + b'u')
+    return PROTO + HISTORY_BUFFER + b')\x81' + state + BUILD + STOP
+
+
+def write_archive(path: str, pickled: bytes) -> str:
+    """A torch.save zip archive (one 4-byte tensor record) whose pickle is
+    ``pickled``."""
+    buffer = io.BytesIO()
+    torch.save({'state_dict': {'w': torch.zeros(1)}}, buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path,
+                                                            'w') as crafted:
+        for info in source.infolist():
+            data = (
+                pickled
+                if info.filename.endswith('/data.pkl') else source.read(info))
+            crafted.writestr(info.filename, data)
+    return str(path)
+
+
+# name: (pickle, the reason read_checkpoint gives)
+ATTACKS = {
+    'getattr_chain': (lambda tmp: getattr_chain(f'{tmp}/code_ran', 'min'),
+                      'a call of getattr with arguments'),
+    'os_system':
+    (lambda tmp: os_system(f'{tmp}/code_ran'), 'the global os.system'),
+    'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
+    'huge_bytearray':
+    (lambda tmp: huge_bytearray(), 'the global builtins.bytearray'),
+    'huge_storage':
+    (lambda tmp: huge_storage(), "storage '0' of 1000000000 elements, beyond"),
+    'forged_dtype':
+    (lambda tmp: forged_dtype(), 'a non-canonical state of dtype float64'),
+    'poisoned_history_buffer': (lambda tmp: poisoned_history_buffer(),
+                                'a HistoryBuffer state mmengine does not'),
+}
+
+
+def write_attack(name: str, folder) -> str:
+    """Write attack ``name`` to ``folder/<name>.pth``; its payloads (if
+    any) write ``folder/code_ran``."""
+    return write_archive(f'{folder}/{name}.pth', ATTACKS[name][0](folder))
