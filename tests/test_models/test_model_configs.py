@@ -18,6 +18,7 @@ import mmconvnext_lstm  # noqa: F401
 from mmconvnext_lstm.analysis import PAPER_ROWS
 from mmconvnext_lstm.models import (BiLSTM2D, MultiScaleConvNeXt,
                                     MultiScaleConvNeXtBlock)
+from mmconvnext_lstm.utils.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -169,7 +170,7 @@ def test_neck_in_channels_mismatch_in_a_config():
     model.neck = MODELS.build(dict(load(OURS).model.neck, in_channels=768))
     model.eval()
     with pytest.raises(
-            ValueError,
+            ConfigError,
             match='in_channels=768 but the backbone '
             'gives 512 channels'):
         model(torch.rand(1, 3, 32, 32), mode='tensor')
