@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from mmconvnext_lstm.benchmark import (MemoryMeter, amp_output_error,
+                                       format_markdown, host_description,
                                        run_benchmark)
+from mmconvnext_lstm.benchmark.memory import CPU_FLAGS, cpu_kind
 
 pytestmark = pytest.mark.unit
 
@@ -69,3 +71,32 @@ def test_cpu_runs_flush_denormals_while_measuring(repo_root):
     assert during and all(product == 0 for product in during)
     assert results['meta']['flush_denormals'] is True
     assert _denormal_product() > 0  # the process is left as it was
+
+
+def test_cpu_kind_names_the_instruction_sets():
+    kind = cpu_kind()
+    assert set(kind) == {'vendor', 'model', 'flags'}
+    assert set(kind['flags']) <= set(CPU_FLAGS)
+    if osp.exists('/proc/cpuinfo'):
+        with open('/proc/cpuinfo') as f:
+            words = set(f.read().split())
+        assert kind['vendor'] in words
+        assert set(kind['flags']) == set(CPU_FLAGS) & words
+    results = dict(
+        meta=dict(
+            date='d',
+            device='cpu',
+            host=host_description(),
+            python='3',
+            torch='2',
+            amp=None,
+            channels_last=False,
+            torch_compile=False,
+            warmup=1,
+            iters=1,
+            reps=1,
+            reference=None),
+        matmul=dict(
+            size=2, dtype='float32', flops=dict(median=1., min=1., max=1.)),
+        cases=[])
+    assert f'({kind["vendor"]}; ' in format_markdown(results)

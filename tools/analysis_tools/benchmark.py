@@ -18,6 +18,7 @@ from mmconvnext_lstm.benchmark import (DEFAULT_REFERENCE, DEFAULT_TOLERANCE,
                                        MODES, amp_output_error,
                                        default_model_configs, dump_json,
                                        format_markdown, run_benchmark)
+from mmconvnext_lstm.benchmark.memory import cpu_kind
 
 
 def _shape(text):
@@ -152,6 +153,7 @@ def check_amp(models, args):
             batch=batch,
             channels_last=args.channels_last,
             tolerance=args.tolerance,
+            cpu_kind=cpu_kind(),
             models=errors), osp.join(args.out_dir, 'amp_check.json'))
     if failed:
         print(f'FAILED: {failed} exceed relative error {args.tolerance}')
