@@ -19,6 +19,7 @@ from mmpretrain.structures import DataSample
 import mmconvnext_lstm  # noqa: F401
 from mmconvnext_lstm.models import (BiLSTM2D, MultiScaleConvNeXt,
                                     MultiScaleConvNeXtBlock)
+from mmconvnext_lstm.utils.errors import ConfigError
 from paper_tables import PAPER_ROWS
 
 pytestmark = pytest.mark.unit
@@ -171,7 +172,7 @@ def test_neck_in_channels_mismatch_in_a_config():
     model.neck = MODELS.build(dict(load(OURS).model.neck, in_channels=768))
     model.eval()
     with pytest.raises(
-            ValueError,
+            ConfigError,
             match='in_channels=768 but the backbone '
             'gives 512 channels'):
         model(torch.rand(1, 3, 32, 32), mode='tensor')

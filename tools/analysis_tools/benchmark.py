@@ -16,6 +16,7 @@ import os.path as osp
 import torch
 
 from amp_check import DEFAULT_TOLERANCE, amp_output_error
+from benchmark_memory import cpu_kind
 from benchmark_report import dump_json, format_markdown
 from benchmark_runner import (DEFAULT_REFERENCE, MODES, default_model_configs,
                               run_benchmark)
@@ -153,6 +154,7 @@ def check_amp(models, args):
             batch=batch,
             channels_last=args.channels_last,
             tolerance=args.tolerance,
+            cpu_kind=cpu_kind(),
             models=errors), osp.join(args.out_dir, 'amp_check.json'))
     if failed:
         print(f'FAILED: {failed} exceed relative error {args.tolerance}')

@@ -97,19 +97,35 @@ class MemoryMeter:
             result['peak'] = _read_status_kb('VmHWM')
 
 
-def host_description() -> dict:
-    """The CPU model, thread count and load, for reports."""
-    cpu = 'unknown'
+# The instruction sets that decide which oneDNN kernels a CPU gets.
+CPU_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')
+
+
+def cpu_kind() -> dict:
+    """The CPU's vendor, model name and which of :data:`CPU_FLAGS` it has,
+    from ``/proc/cpuinfo`` (Linux; 'unknown' and no flags elsewhere)."""
+    fields = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
+                key, _, value = (part.strip() for part in line.partition(':'))
+                fields.setdefault(key, value)
     except OSError:
         pass
+    flags = set(fields.get('flags', '').split())
     return dict(
-        cpu=cpu,
+        vendor=fields.get('vendor_id', 'unknown'),
+        model=fields.get('model name', 'unknown'),
+        flags=[flag for flag in CPU_FLAGS if flag in flags])
+
+
+def host_description() -> dict:
+    """The CPU (see :func:`cpu_kind`), thread count and load, for
+    reports."""
+    kind = cpu_kind()
+    return dict(
+        cpu=kind['model'],
+        cpu_kind=kind,
         logical_cpus=os.cpu_count(),
         torch_threads=torch.get_num_threads(),
         load_average=list(os.getloadavg()))

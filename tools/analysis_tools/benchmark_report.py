@@ -15,6 +15,13 @@ def _mib(num_bytes: Optional[int]) -> str:
     return '-' if num_bytes is None else f'{num_bytes / 2**20:,.0f}'
 
 
+def _cpu_flags(host: dict) -> str:
+    kind = host.get('cpu_kind')
+    if kind is None:
+        return ''
+    return f' ({kind["vendor"]}; {", ".join(kind["flags"]) or "no AVX2"})'
+
+
 def format_markdown(results: dict) -> str:
     """Tables of the throughput cases and, if measured, the neck shares.
 
@@ -29,7 +36,8 @@ def format_markdown(results: dict) -> str:
                          if meta[key])
     lines = [
         f'Measured {meta["date"]} on {meta["device"]} (host CPU: '
-        f'{host["cpu"]}, {host["torch_threads"]} torch threads, load '
+        f'{host["cpu"]}{_cpu_flags(host)}, {host["torch_threads"]} torch '
+        'threads, load '
         f'average at the end {host["load_average"][0]:.2f}), Python '
         f'{meta["python"]}, PyTorch {meta["torch"]}'
         f'{", " + settings if settings else ""}'

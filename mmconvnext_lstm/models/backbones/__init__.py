@@ -1,4 +1,4 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from .multiscale_convnext import STEMS, MultiScaleConvNeXt
+from .multiscale_convnext import MultiScaleConvNeXt
 
-__all__ = ['MultiScaleConvNeXt', 'STEMS']
+__all__ = ['MultiScaleConvNeXt']

@@ -8,6 +8,8 @@ from mmengine.model import BaseModule
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
+from ...utils.errors import ConfigError
+
 
 @lru_cache(maxsize=None)
 def lstm_autocast_supported(device_type: str, dtype: torch.dtype) -> bool:
@@ -85,18 +87,18 @@ class BiLSTM2D(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if union not in self.unions:
-            raise ValueError(
+            raise ConfigError(
                 f'union must be one of {self.unions}, got {union!r}.')
         if pooling not in self.poolings:
-            raise ValueError(
+            raise ConfigError(
                 f'pooling must be one of {self.poolings}, got {pooling!r}.')
         if in_channels < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'in_channels must be at least 1, got {in_channels}.')
         if hidden_channels is None:
             hidden_channels = in_channels // 4
         if hidden_channels < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'hidden_channels must be at least 1, got {hidden_channels} '
                 f'(in_channels={in_channels}); leave it None for '
                 'in_channels // 4 or give a positive int.')
@@ -161,12 +163,12 @@ class BiLSTM2D(BaseModule):
         """
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
         if x.dim() != 4:
-            raise ValueError(
+            raise ConfigError(
                 'BiLSTM2D needs a (B, C, H, W) feature map, got a tensor of '
                 f'shape {tuple(x.shape)}. Set the backbone\'s '
                 'gap_before_final_norm=False so it returns the map.')
         if x.shape[1] != self.in_channels:
-            raise ValueError(
+            raise ConfigError(
                 f'BiLSTM2D was built with in_channels={self.in_channels} but '
                 f'the backbone gives {x.shape[1]} channels; set the neck\'s '
                 f'in_channels to {x.shape[1]}.')

@@ -1,95 +1,17 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from typing import Sequence, Tuple, Union
+from typing import Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
-CONV_IMPLS = ('auto', 'channel_multiplier', 'grouped')
-
-
-def resolve_conv_impl(conv_impl: str, x: torch.Tensor) -> str:
-    """The kernel ``conv_impl`` stands for on the device of ``x``.
-
-    ``'auto'`` is ``'channel_multiplier'`` on the CPU, where it was measured
-    faster (docs/benchmarks.md), and ``'grouped'`` on every other device.
-    """
-    if conv_impl == 'auto':
-        return 'channel_multiplier' if x.device.type == 'cpu' else 'grouped'
-    return conv_impl
-
-
-def check_conv_impl(conv_impl: str) -> None:
-    if conv_impl not in CONV_IMPLS:
-        raise ValueError(f'conv_impl must be one of {CONV_IMPLS}, got '
-                         f'{conv_impl!r}.')
-
-
-def check_drop_path_rate(drop_path_rate: float) -> None:
-    if not 0 <= drop_path_rate < 1:
-        raise ValueError(
-            f'drop_path_rate must be in [0, 1), got {drop_path_rate}: 1 '
-            'drops every sample (DropPath divides by 1 - rate, giving NaN).')
-
-
-def check_layer_scale_init_value(layer_scale_init_value: float) -> None:
-    if layer_scale_init_value < 0:
-        raise ValueError('layer_scale_init_value must be >= 0 (0 disables '
-                         f'layer scale), got {layer_scale_init_value}.')
-
-
-class ChannelMultiplierConv2d(nn.Conv2d):
-    """A grouped conv with one input channel per group
-    (``groups=in_channels``), each feeding ``out_channels // in_channels``
-    outputs.
-
-    With ``conv_impl='channel_multiplier'`` it is computed as a depthwise
-    conv of the input with every channel repeated: the same sums with the
-    same weights, but oneDNN runs depthwise convs far faster than grouped
-    ones (9x forward and backward for the 14x14 stage's 3x3 branch on a
-    CPU). ``'grouped'`` is ``nn.Conv2d``'s own grouped conv. Parameters and
-    outputs are the same either way.
-
-    Args:
-        in_channels (int): Number of input channels, one per group.
-        out_channels (int): Number of output channels, a multiple of
-            ``in_channels``.
-        kernel_size (int | tuple[int, int]): Size of the kernel.
-        padding (int | tuple[int, int]): Zero padding of both sides.
-            Defaults to 0.
-        conv_impl (str): ``'auto'``, ``'channel_multiplier'`` or
-            ``'grouped'``, see :func:`resolve_conv_impl`. Defaults to 'auto'.
-    """
-
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: Union[int, Tuple[int, int]],
-                 padding: Union[int, Tuple[int, int]] = 0,
-                 conv_impl: str = 'auto'):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            padding=padding,
-            groups=in_channels)
-        check_conv_impl(conv_impl)
-        self.conv_impl = conv_impl
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if resolve_conv_impl(self.conv_impl, x) == 'grouped':
-            return super().forward(x)
-        # Repeated in NHWC, so the input of the depthwise conv is
-        # channels-last, as the rest of the block on the CPU.
-        repeated = x.permute(0, 2, 3, 1).repeat_interleave(
-            self.out_channels // self.in_channels, dim=-1).permute(0, 3, 1, 2)
-        return F.conv2d(repeated, self.weight, self.bias, self.stride,
-                        self.padding, self.dilation, self.out_channels)
+from ...utils.errors import ConfigError
+from .checks import check_drop_path_rate, check_layer_scale_init_value
+from .depthwise_conv import DepthwiseConv2d, check_conv_impl, resolve_conv_impl
 
 
 class PointwiseConv2d(nn.Linear):
@@ -135,7 +57,7 @@ def reduced_branch(channels: int, reduced_channels: int, kernel_size: int,
     if not factorized:
         return nn.Sequential(
             reduce,
-            ChannelMultiplierConv2d(
+            DepthwiseConv2d(
                 reduced_channels,
                 channels,
                 kernel_size,
@@ -143,16 +65,16 @@ def reduced_branch(channels: int, reduced_channels: int, kernel_size: int,
                 conv_impl=conv_impl))
     return nn.Sequential(
         reduce,
-        ChannelMultiplierConv2d(
+        DepthwiseConv2d(
             reduced_channels,
             channels, (1, kernel_size),
             padding=(0, pad),
             conv_impl=conv_impl),
-        nn.Conv2d(
+        DepthwiseConv2d(
             channels,
             channels, (kernel_size, 1),
             padding=(pad, 0),
-            groups=channels))
+            conv_impl=conv_impl))
 
 
 @MODELS.register_module()
@@ -174,13 +96,23 @@ class MultiScaleConvNeXtBlock(BaseModule):
     width of ConvNeXt's inverted bottleneck. Each branch is one module of
     ``branches``, in the order of the concatenation.
 
-    ``conv_impl`` picks the kernels for the device: the grouped k x k convs
-    as :class:`ChannelMultiplierConv2d` and the block in channels-last
-    memory is what was measured fastest on a CPU (docs/benchmarks.md:
-    oneDNN's grouped and NCHW depthwise convs are slow); on a GPU the
-    plain grouped conv has not been measured against it yet (issue 9), so
-    ``'auto'`` uses the CPU path only for CPU tensors, decided at run time.
-    The parameters are the same whatever the value.
+    ``conv_impl`` picks the kernels of the block's depthwise and grouped
+    convs (all :class:`DepthwiseConv2d`); parameters, state dict and outputs
+    are the same for every value:
+
+    - ``'channel_multiplier'``, the CPU kernels: the block runs in
+      channels-last memory (oneDNN's NCHW depthwise-conv backward is slow)
+      and a grouped conv is a depthwise conv of the input with every channel
+      repeated (oneDNN's grouped convs are slow); on maps of at most 4x4
+      pixels the conv or a tap-matrix form is used, whichever a measurement
+      once per process and shape found fastest on this CPU.
+    - ``'grouped'``: ``nn.Conv2d``'s own grouped convs, memory format not
+      forced (not measured against the CPU kernels on a GPU).
+    - ``'auto'``: ``'channel_multiplier'`` for CPU tensors and
+      ``'grouped'`` on any other device, decided from the input.
+
+    Every value crops kernels larger than the map to the taps that can meet
+    it (exact; see :mod:`~mmconvnext_lstm.models.utils.depthwise_conv`).
 
     Args:
         in_channels (int): The number of input channels.
@@ -210,12 +142,8 @@ class MultiScaleConvNeXtBlock(BaseModule):
             Defaults to 0.
         layer_scale_init_value (float): Init value for Layer Scale; 0
             disables it. Defaults to 1e-6.
-        conv_impl (str): Kernels of the grouped convs: ``'auto'`` (the CPU
-            path on CPU tensors, ``'grouped'`` elsewhere),
-            ``'channel_multiplier'`` (the CPU path: depthwise convs of
-            repeated channels and channels-last memory) or ``'grouped'``
-            (``nn.Conv2d``'s grouped convs, memory format not forced).
-            Defaults to 'auto'.
+        conv_impl (str): ``'auto'``, ``'channel_multiplier'`` or
+            ``'grouped'``, see above. Defaults to 'auto'.
         with_cp (bool): Use gradient checkpointing or not. Defaults to False.
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.
@@ -238,26 +166,26 @@ class MultiScaleConvNeXtBlock(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'in_channels must be at least 1, got {in_channels}.')
         if not (isinstance(reduction_ratio, int) and reduction_ratio >= 1
                 and in_channels % reduction_ratio == 0):
-            raise ValueError(
+            raise ConfigError(
                 f'reduction_ratio must be a positive int that divides '
                 f'in_channels ({in_channels}), got {reduction_ratio!r}.')
         unknown = set(factorized_kernel_sizes) - set(kernel_sizes)
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f'factorized_kernel_sizes {sorted(unknown)} are not in '
                 f'kernel_sizes {tuple(kernel_sizes)}.')
         if any(k % 2 == 0 or k < 1 for k in kernel_sizes):
-            raise ValueError('kernel_sizes must be odd positive integers to '
-                             f'keep the map size, got {tuple(kernel_sizes)}.')
+            raise ConfigError('kernel_sizes must be odd positive integers to '
+                              f'keep the map size, got {tuple(kernel_sizes)}.')
         if pointwise_depth not in (0, 1, 2):
-            raise ValueError(
+            raise ConfigError(
                 f'pointwise_depth must be 0, 1 or 2, got {pointwise_depth}.')
         if not (with_identity_branch or pointwise_depth or kernel_sizes):
-            raise ValueError('The block needs at least one branch.')
+            raise ConfigError('The block needs at least one branch.')
         check_drop_path_rate(drop_path_rate)
         check_layer_scale_init_value(layer_scale_init_value)
         check_conv_impl(conv_impl)
@@ -266,8 +194,8 @@ class MultiScaleConvNeXtBlock(BaseModule):
         self.with_cp = with_cp
         reduced_channels = in_channels // reduction_ratio
 
-        self.depthwise_conv = nn.Conv2d(
-            in_channels, in_channels, groups=in_channels, **dw_conv_cfg)
+        self.depthwise_conv = DepthwiseConv2d(
+            in_channels, in_channels, conv_impl=conv_impl, **dw_conv_cfg)
         self.norm = build_norm_layer(norm_cfg, in_channels)
 
         branches = [nn.Identity()] if with_identity_branch else []

@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 
 from mmconvnext_lstm.models import BiLSTM2D
 from mmconvnext_lstm.models.necks import bilstm2d
+from mmconvnext_lstm.utils.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -75,14 +76,14 @@ def test_residual_and_no_residual():
 def test_in_channels_mismatch_says_both_numbers():
     neck = BiLSTM2D(512)
     with pytest.raises(
-            ValueError,
+            ConfigError,
             match=r'built with in_channels=512 but the backbone gives 768 '
             r"channels; set the neck's in_channels to 768"):
         neck(torch.randn(1, 768, 2, 2))
 
 
 def test_pooled_input_is_refused():
-    with pytest.raises(ValueError, match='gap_before_final_norm=False'):
+    with pytest.raises(ConfigError, match='gap_before_final_norm=False'):
         BiLSTM2D(32)((torch.randn(2, 32), ))
 
 
@@ -99,7 +100,7 @@ def test_pooled_input_is_refused():
 ])
 def test_bad_arguments(kwargs, message):
     kwargs.setdefault('in_channels', 32)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         BiLSTM2D(**kwargs)
 
 

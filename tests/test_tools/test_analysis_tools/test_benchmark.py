@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from amp_check import amp_output_error
-from benchmark_memory import MemoryMeter
+from benchmark_memory import CPU_FLAGS, MemoryMeter, cpu_kind, host_description
+from benchmark_report import format_markdown
 from benchmark_runner import run_benchmark
 
 pytestmark = pytest.mark.unit
@@ -60,3 +61,32 @@ def test_cpu_runs_flush_denormals_while_measuring(benchmark_configs):
     assert during and all(product == 0 for product in during)
     assert results['meta']['flush_denormals'] is True
     assert _denormal_product() > 0  # the process is left as it was
+
+
+def test_cpu_kind_names_the_instruction_sets():
+    kind = cpu_kind()
+    assert set(kind) == {'vendor', 'model', 'flags'}
+    assert set(kind['flags']) <= set(CPU_FLAGS)
+    if osp.exists('/proc/cpuinfo'):
+        with open('/proc/cpuinfo') as f:
+            words = set(f.read().split())
+        assert kind['vendor'] in words
+        assert set(kind['flags']) == set(CPU_FLAGS) & words
+    results = dict(
+        meta=dict(
+            date='d',
+            device='cpu',
+            host=host_description(),
+            python='3',
+            torch='2',
+            amp=None,
+            channels_last=False,
+            torch_compile=False,
+            warmup=1,
+            iters=1,
+            reps=1,
+            reference=None),
+        matmul=dict(
+            size=2, dtype='float32', flops=dict(median=1., min=1., max=1.)),
+        cases=[])
+    assert f'({kind["vendor"]}; ' in format_markdown(results)

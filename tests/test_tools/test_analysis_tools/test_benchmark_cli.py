@@ -77,6 +77,7 @@ def test_check_amp_writes_json(repo_root, tmp_path, benchmark_configs):
     with open(tmp_path / 'amp_check.json') as f:
         check = json.load(f)
     assert (check['size'], check['batch'], check['device']) == (32, 2, 'cpu')
+    assert check['cpu_kind']['vendor'] and 'flags' in check['cpu_kind']
     error = check['models']['ours']['relative_error']
     assert 0 < error < check['tolerance']
     assert f'relative_error {error:.4g}' in result.stdout
