@@ -82,6 +82,19 @@ def test_missing_data_root_names_the_path_and_the_key(small_demo, repo_root,
     assert '--cfg-options train_dataloader.dataset.data_root=DIR' in message
 
 
+def test_test_tool_names_the_test_data_root(small_demo, repo_root, tmp_path):
+    missing = tmp_path / 'nowhere'
+    # The test set is read before the checkpoint, which need not exist.
+    message = usage_error([
+        sys.executable,
+        osp.join(repo_root, 'tools', 'test.py'), small_demo,
+        tmp_path / 'epoch_1.pth', '--work-dir', tmp_path / 'work',
+        '--cfg-options', f'test_dataloader.dataset.data_root={missing}'
+    ], tmp_path)
+    assert f'CustomDataset needs {missing} ' in message
+    assert '--cfg-options test_dataloader.dataset.data_root=DIR' in message
+
+
 @pytest.mark.parametrize('removed', ['wnids.txt', 'val/val_annotations.txt'])
 def test_incomplete_tiny_imagenet_names_the_missing_file(
         removed, repo_root, tmp_path):
