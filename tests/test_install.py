@@ -1,16 +1,19 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""The install instructions' mim requirements on every supported Python.
+"""The install paths of docs/install.md on every supported Python.
 
 openmim's newest dependency chain downgrades setuptools to 60.2.0, which
 crashes ``mim`` at start-up on Python 3.12 and is too old for torch
-elsewhere; requirements/mim.txt pins the chain. Each test installs it into a
-fresh virtual environment of one Python version (from PyPI: about a minute)
-and starts mim there. torch is not installed: it is a multi-GB download for
-any Python but the development one.
+elsewhere; requirements/mim.txt pins the chain. The tests install it and
+this package into a fresh virtual environment of each Python version (from
+PyPI: about a minute each) and run mim there, and resolve
+requirements/pinned.txt for it. torch is not installed: it is a multi-GB
+download for any Python but the development one.
 """
 import glob
+import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -19,8 +22,9 @@ from helpers import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-MIM_REQUIREMENTS = osp.join(REPO_ROOT, 'requirements', 'mim.txt')
+REQUIREMENTS = osp.join(REPO_ROOT, 'requirements')
 TIMEOUT = 600
+VERSIONS = ['3.10', '3.12']
 
 
 def find_python(version: str):
@@ -48,6 +52,24 @@ def find_python(version: str):
     return None
 
 
+def new_venv(version, folder):
+    """A virtual environment of Python ``version`` without pip (this
+    environment's pip installs into it: quicker than bootstrapping pip
+    there); skip when there is no such Python. Returns its python."""
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f'no Python {version} on this machine (PATH or pyenv)')
+    run([python, '-m', 'venv', '--without-pip', folder])
+    return folder / 'bin' / 'python'
+
+
+def pip(target, *args):
+    return run([
+        sys.executable, '-m', 'pip', '--python', target, *args,
+        '--disable-pip-version-check'
+    ])
+
+
 def run(cmd):
     result = subprocess.run([str(c) for c in cmd],
                             stdout=subprocess.PIPE,
@@ -60,20 +82,13 @@ def run(cmd):
     return result.stdout
 
 
-@pytest.mark.parametrize('version', ['3.10', '3.12'])
-def test_mim_requirements_give_a_working_mim(version, tmp_path):
-    python = find_python(version)
-    if python is None:
-        pytest.skip(f'no Python {version} on this machine (PATH or pyenv)')
+@pytest.mark.parametrize('version', VERSIONS)
+def test_mim_and_the_package_install_and_run(version, tmp_path):
+    """The own-torch path: requirements/mim.txt, then ``pip install .``
+    (mmcv, mmengine and mmpretrain left out: they need torch)."""
     venv = tmp_path / 'venv'
-    # This environment's pip installs into the new one: quicker than
-    # bootstrapping pip there.
-    run([python, '-m', 'venv', '--without-pip', venv])
-    target = venv / 'bin' / 'python'
-    run([
-        sys.executable, '-m', 'pip', '--python', target, 'install', '-q',
-        '--disable-pip-version-check', '-r', MIM_REQUIREMENTS
-    ])
+    target = new_venv(version, venv)
+    pip(target, 'install', '-q', '-r', osp.join(REQUIREMENTS, 'mim.txt'))
     assert run([venv / 'bin' / 'mim',
                 '--version']).strip().endswith('version 0.3.9')
     out = run([
@@ -84,4 +99,42 @@ def test_mim_requirements_give_a_working_mim(version, tmp_path):
     assert f'({major}, {minor})' in out
     setuptools_major = int(out.split()[-1].split('.')[0])
     assert 77 <= setuptools_major < 81
-    run([sys.executable, '-m', 'pip', '--python', target, 'check'])
+    pip(target, 'check')
+
+    # A copy: building the package writes its .mim folder into the source.
+    source = tmp_path / 'source'
+    shutil.copytree(
+        REPO_ROOT,
+        source,
+        ignore=shutil.ignore_patterns('.*', 'work_dirs', '*.egg-info', 'build',
+                                      '__pycache__'))
+    pip(target, 'install', '-q', '--no-deps', '--no-build-isolation', source)
+    site_packages = run([
+        target, '-c', 'import sysconfig; print(sysconfig.get_paths()'
+        '["purelib"])'
+    ]).strip()
+    assert osp.isfile(
+        osp.join(site_packages, 'mmconvnext_lstm', '.mim', 'tools',
+                 'train.py'))
+    assert 'mmconvnext-lstm' in run([venv / 'bin' / 'mim', 'list'])
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_pinned_requirements_resolve(version, tmp_path):
+    """scripts/setup.sh's stack has a release of every pin for ``version``
+    (resolved from the packages' metadata, nothing downloaded)."""
+    target = new_venv(version, tmp_path / 'venv')
+    report = tmp_path / 'report.json'
+    pip(target, 'install', '-q', '--dry-run', '--ignore-installed', '--report',
+        report, '-r', osp.join(REQUIREMENTS, 'pinned.txt'))
+    with open(report) as f:
+        resolved = json.load(f)
+    assert resolved['environment']['python_version'] == version
+    versions = {
+        item['metadata']['name'].lower(): item['metadata']['version']
+        for item in resolved['install']
+    }
+    assert versions['torch'] == '2.14.1'
+    assert versions['mmpretrain'] == '1.2.0'
+    assert versions['opendatalab'] == '0.0.9'
+    assert tuple(map(int, versions['numpy'].split('.')[:2])) < (2, 4)
