@@ -50,29 +50,28 @@ def _missing_folder(dataset: dict) -> Optional[str]:
 def _advice(cfg: Config, fields: Sequence[str]) -> List[str]:
     """A sentence per missing folder of the datasets of ``fields``: the
     folder, the config keys that lead to it and what to put there."""
-    keys_of: Dict[Tuple[str, str, str], List[str]] = {}
+    missing: Dict[str, Tuple[dict, List[str]]] = {}
     for field in fields:
         dataset = (cfg.get(field) or {}).get('dataset') or {}
         path = _missing_folder(dataset)
         if path is not None:
-            keys_of.setdefault(
-                (str(dataset.get('type')), dataset['data_root'], path),
-                []).append(f'{field}.dataset.data_root')
+            missing.setdefault(
+                path, (dataset, []))[1].append(f'{field}.dataset.data_root')
     advice = []
-    for (dataset_type, root, path), keys in keys_of.items():
-        dataset_cls = DATASETS.get(dataset_type)
+    for path, (dataset, keys) in missing.items():
+        dataset_cls = _dataset_class(dataset)
         target = 'it' if len(keys) == 1 else 'them'
         if hasattr(dataset_cls, 'url'):
             fix = (f'download {dataset_cls.url} on a machine with internet '
-                   f'access and unpack it there with `tar -xzf '
-                   f'{dataset_cls.filename} -C {root}`, or point {target} '
-                   'at a copy you have')
+                   'access and unpack it there with `tar -xzf '
+                   f'{dataset_cls.filename} -C {dataset["data_root"]}`, or '
+                   f'point {target} at a copy you have')
         else:
             fix = f'put the dataset there, or point {target} at where it is'
-        advice.append(
-            f'{dataset_type} needs {path} (resolved to {osp.abspath(path)})'
-            f', from {" and ".join(keys)}: {fix}: --cfg-options ' +
-            ' '.join(f'{key}=DIR' for key in keys) + '.')
+        options = ' '.join(f'{key}=DIR' for key in keys)
+        advice.append(f'{dataset.get("type")} needs {path} (resolved to '
+                      f'{osp.abspath(path)}), from {" and ".join(keys)}: '
+                      f'{fix}: --cfg-options {options}.')
     return advice
 
 
