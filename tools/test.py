@@ -14,8 +14,10 @@ from mmengine.runner import Runner
 
 # mmconvnext_lstm: CPU support and errors that say what to fix
 from cpu_launch import adapt_to_device
+from mmconvnext_lstm.utils.dataloaders import \
+    drop_persistent_workers_without_workers
 from mmconvnext_lstm.utils.errors import UsageError
-from mmconvnext_lstm.utils.missing_data import explain_download_errors
+from mmconvnext_lstm.utils.missing_data import explain_missing_data
 
 
 def parse_args():
@@ -159,6 +161,8 @@ def merge_args(cfg, args):
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    # mmconvnext_lstm: num_workers=0 works (PyTorch refuses persistent workers)
+    drop_persistent_workers_without_workers(cfg)
 
     return cfg
 
@@ -192,8 +196,8 @@ def main():
             DumpResults(out_file_path=args.out))
 
     # start testing
-    # mmconvnext_lstm: a dataset that cannot download says where files go
-    with explain_download_errors(cfg):
+    # mmconvnext_lstm: a missing dataset folder names its config key
+    with explain_missing_data(cfg, 'test_dataloader'):
         metrics = runner.test()
 
     if args.out and args.out_item == 'metrics':

@@ -14,8 +14,10 @@ from mmengine.utils.dl_utils import TORCH_VERSION
 
 # mmconvnext_lstm: CPU support and errors that say what to fix
 from cpu_launch import adapt_to_device, check_amp_supported
+from mmconvnext_lstm.utils.dataloaders import \
+    drop_persistent_workers_without_workers
 from mmconvnext_lstm.utils.errors import UsageError
-from mmconvnext_lstm.utils.missing_data import explain_download_errors
+from mmconvnext_lstm.utils.missing_data import explain_missing_data
 
 
 def parse_args():
@@ -140,6 +142,8 @@ def merge_args(cfg, args):
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    # mmconvnext_lstm: num_workers=0 works (PyTorch refuses persistent workers)
+    drop_persistent_workers_without_workers(cfg)
 
     return cfg
 
@@ -165,8 +169,8 @@ def main():
         runner = RUNNERS.build(cfg)
 
     # start training
-    # mmconvnext_lstm: a dataset that cannot download says where files go
-    with explain_download_errors(cfg):
+    # mmconvnext_lstm: a missing dataset folder names its config key
+    with explain_missing_data(cfg, 'train_dataloader', 'val_dataloader'):
         runner.train()
 
 

@@ -7,6 +7,8 @@ from typing import Dict, List
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from mmconvnext_lstm.utils.errors import ConfigError
+
 # What the error messages say the folder must hold.
 EXPECTED_LAYOUT = (
     'Expected the official tiny-imagenet-200 layout (unzip '
@@ -46,15 +48,15 @@ class TinyImageNet(BaseDataset):
             (``pipeline``, ``indices``, ``test_mode``...).
 
     Raises:
-        FileNotFoundError: A file or folder of the layout is missing.
-        ValueError: ``split`` is unknown, or a listing file is malformed.
+        ConfigError: ``split`` is unknown, a file or folder of the layout is
+            missing, or a listing file is malformed.
     """
 
     SPLITS = ('train', 'val', 'test')
 
     def __init__(self, data_root: str, split: str = 'train', **kwargs):
         if split not in self.SPLITS:
-            raise ValueError(
+            raise ConfigError(
                 f'TinyImageNet split must be one of {self.SPLITS}, got '
                 f'{split!r}.')
         self.split = split
@@ -64,9 +66,9 @@ class TinyImageNet(BaseDataset):
         return osp.join(self.data_root, *parts)
 
     def _require(self, path: str, what: str, isdir: bool = False) -> None:
-        """Raise a FileNotFoundError naming ``path`` if it is missing."""
+        """Raise a ConfigError naming ``path`` if it is missing."""
         if not (osp.isdir(path) if isdir else osp.isfile(path)):
-            raise FileNotFoundError(
+            raise ConfigError(
                 f'Tiny ImageNet: {what} {path} not found (data_root='
                 f'{self.data_root!r}, resolved to '
                 f'{osp.abspath(self.data_root)}). {EXPECTED_LAYOUT}')
@@ -80,7 +82,7 @@ class TinyImageNet(BaseDataset):
     def _read_wnids(self) -> List[str]:
         wnids = [line.strip() for line in self._read_lines('wnids.txt')]
         if not wnids or any(len(wnid.split()) != 1 for wnid in wnids):
-            raise ValueError(
+            raise ConfigError(
                 f'Tiny ImageNet: {self._path("wnids.txt")} must list one '
                 f'WordNet id (e.g. n01443537) per line. {EXPECTED_LAYOUT}')
         return wnids
@@ -92,7 +94,7 @@ class TinyImageNet(BaseDataset):
             names[wnid.strip()] = name.strip()
         missing = [wnid for wnid in wnids if wnid not in names]
         if missing:
-            raise ValueError(
+            raise ConfigError(
                 f'Tiny ImageNet: {self._path("words.txt")} has no name for '
                 f'{len(missing)} class(es) of wnids.txt, e.g. {missing[0]}; '
                 'each line must be "<wnid>\\t<names>".')
@@ -112,7 +114,7 @@ class TinyImageNet(BaseDataset):
                 folder, f'the training images of class {wnid}', isdir=True)
             images = self._list_images(folder)
             if not images:
-                raise FileNotFoundError(
+                raise ConfigError(
                     f'Tiny ImageNet: {folder} holds no image '
                     f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
             data_list += [
@@ -134,7 +136,7 @@ class TinyImageNet(BaseDataset):
                     continue
                 fields = line.split('\t')
                 if len(fields) < 2 or fields[1].strip() not in label_of:
-                    raise ValueError(
+                    raise ConfigError(
                         f'Tiny ImageNet: line {line_number} of {annotations} '
                         f'is {line.strip()!r}; expected "<file>\\t<wnid>'
                         '\\t<x0>\\t<y0>\\t<x1>\\t<y1>" with a wnid listed in '

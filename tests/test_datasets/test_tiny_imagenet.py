@@ -7,6 +7,7 @@ import pytest
 from synthetic_datasets import make_tiny_imagenet
 
 from mmconvnext_lstm.datasets import TinyImageNet
+from mmconvnext_lstm.utils.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -80,13 +81,13 @@ def test_recipe_pipeline_reads_it(root):
 
 
 def test_unknown_split(root):
-    with pytest.raises(ValueError, match="'validation'"):
+    with pytest.raises(ConfigError, match="'validation'"):
         TinyImageNet(root, split='validation')
 
 
 def test_missing_root_names_the_path(tmp_path):
     missing = str(tmp_path / 'nowhere')
-    with pytest.raises(FileNotFoundError) as error:
+    with pytest.raises(ConfigError) as error:
         TinyImageNet(missing, split='train')
     assert missing in str(error.value)
     assert 'wnids.txt' in str(error.value)  # what was expected
@@ -108,7 +109,7 @@ def test_missing_part_of_the_layout_names_it(root, relative, split):
         shutil.rmtree(path)
     else:
         os.remove(path)
-    with pytest.raises(FileNotFoundError, match=path):
+    with pytest.raises(ConfigError, match=path):
         TinyImageNet(root, split=split)
 
 
@@ -116,7 +117,7 @@ def test_empty_class_folder(root):
     folder = osp.join(root, 'train', WNIDS[1], 'images')
     for name in os.listdir(folder):
         os.remove(osp.join(folder, name))
-    with pytest.raises(FileNotFoundError, match=f'{folder} holds no image'):
+    with pytest.raises(ConfigError, match=f'{folder} holds no image'):
         TinyImageNet(root, split='train')
 
 
@@ -124,19 +125,19 @@ def test_malformed_annotations_name_file_and_line(root):
     path = osp.join(root, 'val', 'val_annotations.txt')
     with open(path, 'a') as f:
         f.write('val_9.JPEG\tn99999999\t0\t0\t1\t1\n')
-    with pytest.raises(ValueError, match=f'line 7 of {path}'):
+    with pytest.raises(ConfigError, match=f'line 7 of {path}'):
         TinyImageNet(root, split='val')
 
 
 def test_class_without_a_name(root):
     with open(osp.join(root, 'words.txt'), 'w') as f:
         f.write(f'{WNIDS[0]}\tgoldfish\n')
-    with pytest.raises(ValueError, match=f'e.g. {WNIDS[1]}'):
+    with pytest.raises(ConfigError, match=f'e.g. {WNIDS[1]}'):
         TinyImageNet(root, split='train')
 
 
 def test_malformed_wnids(root):
     with open(osp.join(root, 'wnids.txt'), 'w') as f:
         f.write('n01443537 goldfish\n')
-    with pytest.raises(ValueError, match='one WordNet id'):
+    with pytest.raises(ConfigError, match='one WordNet id'):
         TinyImageNet(root, split='train')

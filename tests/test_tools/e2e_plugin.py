@@ -5,8 +5,11 @@ import os.path as osp
 import time
 
 from mmengine.hooks import Hook
+from mmengine.model import BaseModule
 from mmpretrain.datasets import CIFAR10
-from mmpretrain.registry import DATASETS, HOOKS
+from mmpretrain.registry import DATASETS, HOOKS, MODELS
+
+from mmconvnext_lstm.utils.errors import ConfigError
 
 
 @DATASETS.register_module()
@@ -45,3 +48,19 @@ class PauseAtIteration(Hook):
                 f.write(f'{runner.epoch} {runner.iter + 1}')
             while osp.exists(self.marker):  # until the test kills us
                 time.sleep(1)
+
+
+@MODELS.register_module()
+class RefusingBackbone(BaseModule):
+    """A backbone that refuses its config value as the model's own checks
+    do, to test how the tools report it.
+
+    Args:
+        depth (int): Refused unless positive.
+    """
+
+    def __init__(self, depth: int):
+        if depth <= 0:
+            raise ConfigError(f'depth must be positive, got {depth}: set '
+                              'model.backbone.depth to 1 or more.')
+        super().__init__()

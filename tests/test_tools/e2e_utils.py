@@ -67,6 +67,17 @@ def run(cmd, cwd, check=True, **kwargs):
     return result
 
 
+def usage_error(cmd, cwd, **kwargs):
+    """Run a tool that must stop with a usage error: exit status 1, no
+    traceback, one ``error: ...`` line, the last; return that line."""
+    result = run(cmd, cwd=cwd, check=False, **kwargs)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert 'Traceback' not in result.stdout, result.stdout[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert [line for line in lines if line.startswith('error:')] == lines[-1:]
+    return lines[-1]
+
+
 def checkpoint_meta(path) -> dict:
     """The ``meta`` of an mmengine checkpoint (epoch, iter...)."""
     import mmconvnext_lstm  # noqa: F401 (lets torch.load read it)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from e2e_utils import (CIFAR_RECIPE, HERE, NUM_TRAIN, TIMEOUT, checkpoint_meta,
-                       run)
+                       run, usage_error)
 from helpers import needs_cpu_only
 from mmpretrain.utils import load_json_log
 
@@ -111,14 +111,6 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
     assert 'resumed epoch' not in out
     meta = checkpoint_meta(tmp_path / 'finetune' / 'epoch_1.pth')
     assert (meta['epoch'], meta['iter']) == (1, ITERS_PER_EPOCH)
-
-
-def usage_error(cmd, cwd, **kwargs):
-    """Run a tool that must stop with a usage error; return its message."""
-    result = run(cmd, cwd=cwd, check=False, **kwargs)
-    assert result.returncode == 1, result.stdout[-3000:]
-    assert 'Traceback' not in result.stdout
-    return result.stdout.strip().splitlines()[-1]
 
 
 @needs_cpu_only

@@ -1,4 +1,5 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import numpy as np
 from mmengine.model import is_model_wrapper
 from mmpretrain.engine.hooks import ClassNumCheckHook
 from mmpretrain.registry import HOOKS
@@ -22,8 +23,55 @@ class MinClassNumCheckHook(ClassNumCheckHook):
     - checks the head only, and accepts more outputs than classes (a head
       trained on more classes can evaluate a subset);
     - passes models without ``head.num_classes`` and datasets without
-      ``classes`` silently, where mmpretrain's warns.
+      ``classes`` silently, where mmpretrain's warns;
+    - warns, once per split, when a subset of the dataset (``indices``) has
+      images of only some of its classes: ``indices=N`` takes the first N
+      images, which of a folder per class (mmpretrain's ``CustomDataset``)
+      are those of the first classes. The warning names the classes covered
+      and how to spread the subset.
     """
+
+    def __init__(self):
+        self._subsets_checked = set()
+
+    def _check_subset(self, runner, split: str) -> None:
+        field = f'{split}_dataloader'
+        indices = ((runner.cfg.get(field) or {}).get('dataset')
+                   or {}).get('indices')
+        dataset = getattr(runner, field).dataset
+        classes = getattr(dataset, 'metainfo', {}).get('classes')
+        if (indices is None or split in self._subsets_checked or not classes
+                or not hasattr(dataset, 'get_gt_labels') or len(dataset) == 0
+                or 'gt_label' not in dataset.get_data_info(0)):
+            return
+        self._subsets_checked.add(split)
+        covered = len(np.unique(dataset.get_gt_labels()))
+        if covered == len(classes):
+            return
+        message = (f'{field}.dataset.indices={indices!r} selects '
+                   f'{len(dataset)} images of only {covered} of the '
+                   f'{len(classes)} classes: the {split} results concern '
+                   'those classes alone.')
+        if isinstance(indices, int):
+            message += (
+                ' An int takes the first images, which for a dataset listed '
+                'class by class (a folder per class) are those of the first '
+                'classes. To spread the subset over the classes, take every '
+                'STEP-th image instead: indices=list(range(0, NUM_IMAGES, '
+                'STEP)) in the config.')
+        runner.logger.warning(message)
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        self._check_subset(runner, 'train')
+
+    def before_val(self, runner) -> None:
+        super().before_val(runner)
+        self._check_subset(runner, 'val')
+
+    def before_test(self, runner) -> None:
+        super().before_test(runner)
+        self._check_subset(runner, 'test')
 
     def _check_head(self, runner, dataset) -> None:
         model = runner.model.module if is_model_wrapper(

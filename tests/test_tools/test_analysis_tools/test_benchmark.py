@@ -3,6 +3,8 @@
 timings asserted (the machine may be busy). The command line is tested in
 test_benchmark_cli.py."""
 
+import os.path as osp
+
 import pytest
 import torch
 
