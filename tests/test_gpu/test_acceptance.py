@@ -243,7 +243,8 @@ def full_run(tmp_path, monkeypatch):
         acceptance.parse_args([str(tmp_path / 'out'), '--data', 'none']))
     monkeypatch.setattr(run.runner.deadline, 'left', lambda: 100.)
     yield run
-    shutil.rmtree(run.work)
+    for folder in (run.work, run.data_dir):
+        shutil.rmtree(folder)
 
 
 def _passed_train_step(run, seconds):
@@ -293,6 +294,15 @@ def test_subsets_are_annotation_files(full_run):
     assert train.dataset.metainfo == dict(classes=['cat', 'dog'])
     # None: the whole split, read from its folders.
     assert 'ann_file' not in cfg.val_dataloader.dataset
+
+
+def test_images_go_to_shared_memory_where_it_has_room(tmp_path):
+    in_shm = acceptance.data_folder(str(tmp_path), needed=1)
+    assert osp.dirname(in_shm) == str(tmp_path)
+    free = os.statvfs(tmp_path).f_bavail * os.statvfs(tmp_path).f_frsize
+    elsewhere = acceptance.data_folder(str(tmp_path), needed=2 * free)
+    assert osp.dirname(elsewhere) != str(tmp_path)
+    os.rmdir(elsewhere)
 
 
 def test_loader_workers_fit_into_shared_memory(tmp_path, monkeypatch):

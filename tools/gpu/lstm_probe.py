@@ -24,8 +24,12 @@ import torch
 
 
 def _error(error: BaseException) -> str:
-    return f'{type(error).__name__}: {str(error).strip().splitlines()[0]}' \
-        if str(error).strip() else type(error).__name__
+    """The error's type and first sentence (oneDNN's and cuDNN's messages
+    go on with advice on how to debug them)."""
+    text = str(error).strip()
+    first = text.splitlines()[0].split('. ')[0] if text else ''
+    return f'{type(error).__name__}: {first}' if first else type(
+        error).__name__
 
 
 def probe_lstm(device: str) -> dict:
