@@ -47,6 +47,7 @@ if [ -n "$BUNDLE" ]; then
   fi
   BUNDLE="$(cd "$BUNDLE" && pwd)"
   SITE=$(mktemp -d "${TMPDIR:-/tmp}/mmconvnext_lstm-site.XXXXXX")
+  trap 'rm -rf "$SITE"' EXIT
   echo "[acceptance] installing $(ls "$BUNDLE"/wheels/*.whl | wc -l) wheels" \
        "from $BUNDLE/wheels into $SITE (no index)"
   "$PYTHON" -m pip install --no-index --no-deps --no-compile --no-cache-dir \
@@ -58,4 +59,4 @@ if [ -n "$BUNDLE" ]; then
 fi
 cd "$ROOT"
 # --started: the budget counts this script's install too.
-exec "$PYTHON" tools/gpu/acceptance.py "$OUT_DIR" --started "$STARTED" "${ARGS[@]}"
+"$PYTHON" tools/gpu/acceptance.py "$OUT_DIR" --started "$STARTED" "${ARGS[@]}"
