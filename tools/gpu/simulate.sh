@@ -72,8 +72,9 @@ bash "$ROOT/tools/gpu/make_bundle.sh"
 rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR"
 OUT_DIR="$(cd "$OUT_DIR" && pwd)"
-# The device call as make_bundle.sh prints it, with --tiny; `python3` is
-# the simulated machine's, no pip configuration, index or find-links.
+# The bundle call with --tiny; `python3` is the simulated machine's (PYTHON,
+# which may name the interpreter that built the bundle, is unset), no pip
+# configuration, index or find-links.
 DEVICE_CALL=(bash tools/gpu/run_acceptance.sh "$OUT_DIR" --bundle gpu_bundle --tiny "${HANG[@]}")
 ISOLATE=()
 if unshare -n true 2>/dev/null; then
@@ -88,7 +89,7 @@ fi
 cd "$ROOT"
 status=0
 "${ISOLATE[@]}" env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
-    -u PYTHONPATH PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PYTHONNOUSERSITE=1 \
+    -u PYTHONPATH -u PYTHON PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PYTHONNOUSERSITE=1 \
     PATH="$VENV/bin:$PATH" "${DEVICE_CALL[@]}" || status=$?
 echo "[simulate] $(( $(date +%s) - started )) s; exit code $status;" \
      "report: $OUT_DIR/report.md"
