@@ -807,8 +807,8 @@ class Acceptance:
         for target in (speed, mem):
             self.tiny_note(target)
         step.summary = (
-            f'ours {speed.value}, peak {mem.value}; share of the bf16 '
-            'matmul rate: ' +
+            f'ours {speed.value}, peak {mem.value}; share of the '
+            f'{"bf16" if self.autocast else "fp32"} matmul rate: ' +
             ', '.join(f'{model} {mode} {c["matmul_fraction"]["median"]:.0%}'
                       for (model, mode), c in cases.items()) +
             self._precision_note())
