@@ -160,7 +160,7 @@ TINY = Profile(
         model_tests=180,
         amp_check=120,
         benchmark=180,
-        conv_impl=180,
+        conv_impl=240,
         data=90,
         train=180,
         test=120,
@@ -823,7 +823,7 @@ class Acceptance:
                         f'conv_impl={impl!r})))\n')
             models.append(f'{impl}={config}')
         cases = self._benchmark(step, 'conv_impl', models, 'grouped',
-                                self.profile.conv_impl_args)
+                                self.profile.conv_impl_args, ('train', ))
         speed = {
             impl: cases[impl, 'train']['images_per_s']['median']
             for impl in CONV_IMPLS
@@ -842,13 +842,19 @@ class Acceptance:
         step.summary = (f'{fastest} is faster here; {target.value}' +
                         self._precision_note())
 
-    def _benchmark(self, step: Step, name: str, models: List[str],
-                   reference: str, extra: List[str]) -> dict:
+    def _benchmark(
+        self,
+        step: Step,
+        name: str,
+        models: List[str],
+        reference: str,
+        extra: List[str],
+        modes: Tuple[str, ...] = ('train', 'infer')) -> dict:
         out = osp.join(self.work, name)
         result = self.runner.check([
             PYTHON, BENCHMARK, '--device', self.device,
             *(['--amp'] if self.autocast else []), '--channels-last',
-            '--shapes', self.profile.bench_shape, '--modes', 'train', 'infer',
+            '--shapes', self.profile.bench_shape, '--modes', *modes,
             '--models', *models, '--reference', reference, *extra, '--out-dir',
             out
         ],
