@@ -101,8 +101,9 @@ class Profile:
         batch (int, optional): Batch size of step (b) and (d); None: the
             recipe's (128).
         bench_shape (str): SIZE:BATCH of the benchmark.
-        bench_args (list): Repetitions etc. of the benchmark.
-        conv_impl_args (list): The same for the conv_impl comparison.
+        bench_args (list): Modes, repetitions etc. of the benchmark.
+        conv_impl_args (list): The same for the conv_impl comparison
+            (training only: what its target judges).
         amp_shape (str): SIZE:BATCH of the autocast check.
         accuracy_epochs (int, optional): Fixed epochs of the accuracy runs
             instead of as many as the budget left holds. Defaults to None.
@@ -147,8 +148,13 @@ GPU = Profile(
     test_images=None,
     batch=None,
     bench_shape='224:64',
-    bench_args=['--warmup', '5', '--iters', '10', '--reps', '3'],
-    conv_impl_args=['--warmup', '3', '--iters', '5', '--reps', '2'],
+    bench_args=[
+        '--modes', 'train', 'infer', '--warmup', '5', '--iters', '10',
+        '--reps', '3'
+    ],
+    conv_impl_args=[
+        '--modes', 'train', '--warmup', '3', '--iters', '5', '--reps', '2'
+    ],
     amp_shape='224:16')
 # The simulation on 2 shared CPU cores: the same steps at tiny sizes, the
 # limits about twice what they took there under a load of 8.
@@ -173,10 +179,12 @@ TINY = Profile(
     batch=16,
     bench_shape='32:4',
     bench_args=[
-        '--warmup', '1', '--iters', '1', '--reps', '2', '--matmul-size', '256'
+        '--modes', 'train', 'infer', '--warmup', '1', '--iters', '1', '--reps',
+        '2', '--matmul-size', '256'
     ],
     conv_impl_args=[
-        '--warmup', '1', '--iters', '1', '--reps', '2', '--matmul-size', '256'
+        '--modes', 'train', '--warmup', '1', '--iters', '1', '--reps', '2',
+        '--matmul-size', '256'
     ],
     amp_shape='32:2',
     accuracy_epochs=1,
@@ -823,7 +831,7 @@ class Acceptance:
                         f'conv_impl={impl!r})))\n')
             models.append(f'{impl}={config}')
         cases = self._benchmark(step, 'conv_impl', models, 'grouped',
-                                self.profile.conv_impl_args, ('train', ))
+                                self.profile.conv_impl_args)
         speed = {
             impl: cases[impl, 'train']['images_per_s']['median']
             for impl in CONV_IMPLS
@@ -842,21 +850,14 @@ class Acceptance:
         step.summary = (f'{fastest} is faster here; {target.value}' +
                         self._precision_note())
 
-    def _benchmark(
-        self,
-        step: Step,
-        name: str,
-        models: List[str],
-        reference: str,
-        extra: List[str],
-        modes: Tuple[str, ...] = ('train', 'infer')) -> dict:
+    def _benchmark(self, step: Step, name: str, models: List[str],
+                   reference: str, extra: List[str]) -> dict:
         out = osp.join(self.work, name)
         result = self.runner.check([
             PYTHON, BENCHMARK, '--device', self.device,
             *(['--amp'] if self.autocast else []), '--channels-last',
-            '--shapes', self.profile.bench_shape, '--modes', *modes,
-            '--models', *models, '--reference', reference, *extra, '--out-dir',
-            out
+            '--shapes', self.profile.bench_shape, '--models', *models,
+            '--reference', reference, *extra, '--out-dir', out
         ],
                                    'the benchmark',
                                    cwd=ROOT)
