@@ -113,6 +113,17 @@ def test_a_step_past_its_limit_is_killed_whole_and_the_next_runs(
     assert '=== slow: timeout' in log and 'hello' in log
 
 
+def test_what_a_command_leaves_running_is_stopped(runner, tmp_path):
+    pid_file = tmp_path / 'daemon.pid'
+    runner.step(
+        'daemon', 'leaves a daemon', 30, lambda step: runner.run(
+            ['sh', '-c', f'setsid sleep 300 & echo $! > {pid_file}']))
+    assert runner.steps[-1].status == 'passed'
+    assert _ends(int(pid_file.read_text()))
+    assert '(stopped 1 process(es) it left running)' in open(
+        runner.log_path).read()
+
+
 def test_failures_end_only_their_step(runner):
 
     def fails(step):

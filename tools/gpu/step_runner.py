@@ -311,14 +311,20 @@ class Runner:
                 process.wait(timeout=seconds)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                stop_command(process, tag, self.grace)
                 timed_out = True
+            # Also after a normal exit: what it left running (a daemon, a
+            # worker) would hold the GPU for the steps after it.
+            left = command_processes(process.pid, tag)
+            if timed_out or left:
+                stop_command(process, tag, self.grace)
             output_file.seek(0)
             output = output_file.read().decode(errors='replace')
         self.log(output)
         if timed_out:
             self.log(f'(stopped at its limit of {seconds:.0f} s)')
             raise subprocess.TimeoutExpired(command, seconds, output)
+        if left:
+            self.log(f'(stopped {len(left)} process(es) it left running)')
         self.log(f'(exit code {process.returncode})')
         return subprocess.CompletedProcess(command, process.returncode, output)
 
