@@ -10,6 +10,9 @@ PACKAGE = 'mmconvnext_lstm'
 # What mim looks for under <package>/.mim: the training and test scripts,
 # the configs and the model index.
 MIM_FILES = ['configs', 'tools', 'model-index.yml']
+# Folders of MIM_FILES that a wheel leaves out: tools/gpu checks a GPU
+# machine from a checkout (docs/gpu.md); it is not a tool users run.
+MIM_EXCLUDED = {'tools': ('gpu', )}
 
 
 def read_version():
@@ -25,6 +28,14 @@ def read_requirements(name):
             line.split('#')[0].strip() for line in f
             if line.split('#')[0].strip()
         ]
+
+
+def _ignore_in(root, names):
+    """A ``shutil.copytree`` ignore that leaves out ``names`` of ``root``
+    itself (not of its subfolders)."""
+    return lambda folder, found: [
+        n for n in found if folder == root and n in names
+    ]
 
 
 def add_mim_extension():
@@ -54,7 +65,8 @@ def add_mim_extension():
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_root), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst)
+            shutil.copytree(
+                src, dst, ignore=_ignore_in(src, MIM_EXCLUDED.get(name, ())))
         else:
             shutil.copyfile(src, dst)
 

@@ -1,6 +1,8 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Print, as one JSON line, the software the acceptance runs on and the
-requirements of the OpenMMLab stack and this package that are not met.
+"""Print, as one JSON line, the software the acceptance runs on, the direct
+requirements of the carried packages (the OpenMMLab stack and this one)
+that are not met, and, as warnings, those of the machine's torch and
+torchvision.
 
 Run by tools/gpu/acceptance.py as its first step, in a process of its own
 (an import that fails here must not take the acceptance with it).
@@ -13,8 +15,11 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-# The distributions the bundle carries and whose requirements must be met.
+# The distributions the bundle carries: their requirements must be met.
 CHECKED = ('mmengine', 'mmcv-lite', 'mmpretrain', 'mmconvnext_lstm')
+# The machine's own: a requirement of theirs that is not met is a warning
+# (their image was built and tested as it is).
+WARNED = ('torch', 'torchvision')
 # Distributions that provide the same modules as the one required by name:
 # the GPU machine has opencv-python-headless, mmengine and mmcv-lite ask
 # for opencv-python; both are `import cv2`.
@@ -32,19 +37,19 @@ def _installed(name):
     return None, None
 
 
-def unmet_requirements(names=CHECKED):
-    """Requirements of ``names`` and of what they require, recursively,
-    that are absent or of a version outside the required range.
+def unmet_requirements(names):
+    """The direct requirements of ``names`` that are absent or of a version
+    outside the required range, and ``names`` that are not installed.
+
+    Only direct requirements: deeper ones are the business of the packages
+    that state them (torch pins its CUDA libraries exactly, and a machine's
+    image may carry other builds that work).
 
     Returns:
         list[str]: One line per problem, empty if all are met.
     """
-    problems, seen, todo = [], set(), list(names)
-    while todo:
-        name = todo.pop()
-        if name.lower() in seen:
-            continue
-        seen.add(name.lower())
+    problems = []
+    for name in names:
         try:
             requires = metadata.requires(name) or []
         except metadata.PackageNotFoundError:
@@ -61,8 +66,6 @@ def unmet_requirements(names=CHECKED):
             elif not requirement.specifier.contains(version, prereleases=True):
                 problems.append(f'{name} needs {requirement}: {version} '
                                 'installed')
-            else:
-                todo.append(installed)
     return problems
 
 
@@ -92,7 +95,8 @@ def main():
         gpu_memory_bytes=(torch.cuda.get_device_properties(0).total_memory
                           if cuda else None),
         cpus=len(os.sched_getaffinity(0)),
-        unmet_requirements=unmet_requirements())
+        unmet_requirements=unmet_requirements(CHECKED),
+        requirement_warnings=unmet_requirements(WARNED))
     print(json.dumps(info))
 
 

@@ -4,8 +4,9 @@
 #   wheels/  the Python 3.12 wheels it lacks (tools/gpu/requirements-bundle.txt)
 #            and this project's own wheel (with its .mim configs and tools)
 #   data/    the CIFAR-10 JPEG archive
-# Then check that the tree that travels stays within the 64 MiB transfer
-# limit, and print the device call.
+# Then check that the checkout and the bundle together stay within 64 MiB
+# (what a GPU machine of the project's device tool accepts), and print the
+# acceptance call.
 #
 #   bash tools/gpu/make_bundle.sh
 #
@@ -59,6 +60,10 @@ for needed in .mim/tools/train.py .mim/tools/test.py .mim/configs/ .mim/model-in
     exit 1
   fi
 done
+if grep -q "mmconvnext_lstm/.mim/tools/gpu/" <<<"$OWN_FILES"; then
+  echo "make_bundle.sh: $OWN_WHEEL ships tools/gpu (setup.py MIM_EXCLUDED)" >&2
+  exit 1
+fi
 
 cp "$ARCHIVE" "$BUNDLE/data/cifar10-jpg.tar.gz"
 
@@ -82,8 +87,7 @@ if [ "$total" -gt "$LIMIT" ]; then
   exit 1
 fi
 cat <<EOF
-[bundle] ready. The device call (run it from this checkout):
-  command:   bash tools/gpu/run_acceptance.sh "\$OUT" --bundle gpu_bundle
-  carry:     ["gpu_bundle"]
-  timeout_s: 540
+[bundle] ready. The acceptance call, from this checkout on the GPU machine
+(300 s with the install; docs/gpu.md):
+  bash tools/gpu/run_acceptance.sh OUT_DIR --bundle gpu_bundle
 EOF

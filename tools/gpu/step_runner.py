@@ -3,18 +3,22 @@
 
 The acceptance (tools/gpu/acceptance.py) runs its checks as steps: each has
 a time limit, never beyond the run's deadline, so that one slow or hanging
-step costs its own result only. Commands run in a process group of their
-own, which is killed whole at the limit (the training tools' data-loader
-workers and ``torchrun``'s children included). After every step the report
-is written again, so a run stopped from outside still leaves what it had.
+step costs its own result only. At a command's limit every process it
+started is stopped, also those in sessions of their own (torch's elastic
+launcher starts its workers so), and its output is read from a file, so
+nothing left running can hold the run up. After every step the report is
+written again, so a run stopped from outside still leaves what it had.
 """
+import itertools
 import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 # Step and target outcomes.
 PASSED, FAILED, TIMEOUT, SKIPPED = 'passed', 'failed', 'timeout', 'skipped'
@@ -67,17 +71,29 @@ class StepFailed(Exception):
     """Raised inside a step to end it as failed with this message."""
 
 
+class StepSkipped(Exception):
+    """Raised inside a step to end it as skipped with this message (e.g.
+    when what is left of the budget cannot hold it)."""
+
+
 class Deadline:
     """The run's end: limits of later steps shrink to what is left.
 
     Args:
-        seconds (float): Time from now to the deadline.
+        seconds (float): The run's budget, counted from ``started``.
         reserve (float): Kept back at the end for writing the report.
             Defaults to 5.
+        started (float, optional): When the run began, as ``time.time()``
+            (e.g. before an install that is part of the budget). Defaults
+            to now.
     """
 
-    def __init__(self, seconds: float, reserve: float = 5.):
-        self.start = time.monotonic()
+    def __init__(self,
+                 seconds: float,
+                 reserve: float = 5.,
+                 started: Optional[float] = None):
+        spent = 0. if started is None else max(0., time.time() - started)
+        self.start = time.monotonic() - spent
         self.end = self.start + seconds - reserve
 
     def left(self) -> float:
@@ -86,6 +102,85 @@ class Deadline:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
+
+
+# Every command runs with this variable set to a value of its own; the
+# processes that inherit it are the command's, even those that left its
+# process group and session and whose parents have exited.
+TAG_VARIABLE = 'MMCONVNEXT_LSTM_ACCEPTANCE_COMMAND'
+
+
+def _process_table() -> Dict[int, int]:
+    """Parent of every live (non-zombie) process, from /proc."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                # "pid (name) state ppid ...": the name may hold spaces.
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if fields and fields[0] != 'Z':
+            parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def _has_tag(pid: int, tag: bytes) -> bool:
+    try:
+        with open(f'/proc/{pid}/environ', 'rb') as f:
+            return tag in f.read().split(b'\0')
+    except OSError:  # ended, or not ours to read
+        return False
+
+
+def command_processes(root: int, tag: str) -> Set[int]:
+    """The live processes of one command: ``root``, its descendants, and
+    every process that carries the command's tag in its environment."""
+    parents = _process_table()
+    children: Dict[int, List[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = set(), [root] if root in parents else []
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += children.get(pid, [])
+    marker = f'{TAG_VARIABLE}={tag}'.encode()
+    found |= {pid for pid in parents if _has_tag(pid, marker)}
+    found.discard(os.getpid())
+    return found
+
+
+def _signal(group: int, pids, sig) -> None:
+    """Send ``sig`` to a process group and to each of ``pids``."""
+    for send, target in [(os.killpg, group)] + [(os.kill, p) for p in pids]:
+        try:
+            send(target, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def stop_command(process: subprocess.Popen, tag: str, grace: float) -> None:
+    """End a command and everything it started: SIGTERM to its process
+    group and to each of its processes, up to ``grace`` seconds for them to
+    exit, then SIGKILL to whatever is left, in whatever session it is."""
+    processes = command_processes(process.pid, tag)
+    _signal(process.pid, processes, signal.SIGTERM)
+    end = time.monotonic() + grace
+    while time.monotonic() < end:
+        process.poll()  # reaps the command itself once it exits
+        if not command_processes(process.pid, tag):
+            break
+        time.sleep(0.1)
+    # Scanned again: what the first signal made them start is theirs too.
+    _signal(process.pid, processes | command_processes(process.pid, tag),
+            signal.SIGKILL)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:  # unkillable (stuck in the kernel)
+        pass
 
 
 class Runner:
@@ -97,20 +192,25 @@ class Runner:
         write_report (Callable): Called with the steps after each one.
         min_limit (float): A step that would get less time than this is
             skipped instead. Defaults to 5.
+        grace (float): Seconds a command gets to exit after SIGTERM at its
+            limit, before SIGKILL. Defaults to 5.
     """
 
     def __init__(self,
                  deadline: Deadline,
                  log_path: str,
                  write_report: Callable[[List[Step]], None],
-                 min_limit: float = 5.):
+                 min_limit: float = 5.,
+                 grace: float = 5.):
         self.deadline = deadline
         self.log_path = log_path
         self.write_report = write_report
         self.min_limit = min_limit
+        self.grace = grace
         self.steps: List[Step] = []
         self._current: Optional[Step] = None
         self._step_end = 0.
+        self._commands = itertools.count()
 
     def log(self, text: str) -> None:
         with open(self.log_path, 'a') as f:
@@ -121,15 +221,16 @@ class Runner:
         """Run ``body(step)`` within ``limit`` seconds (or what is left).
 
         ``body`` runs commands with :meth:`run`, fills ``step.summary`` and
-        ``step.results``, and raises :class:`StepFailed` to fail. The step
-        passes if ``body`` returns, times out if a command hit the limit,
-        and fails on :class:`StepFailed` or any other exception.
+        ``step.results``, and raises :class:`StepFailed` to fail or
+        :class:`StepSkipped` to skip. The step passes if ``body`` returns,
+        times out if a command hit the limit, and fails on
+        :class:`StepFailed` or any other exception.
         """
         step = Step(name, title, limit=min(limit, self.deadline.left()))
         self.steps.append(step)
         if step.limit < self.min_limit:
-            step.summary = (f'skipped: {step.limit:.0f} s left of the '
-                            'run\'s time, too little to start')
+            step.summary = (f'skipped for budget: {step.limit:.0f} s of the '
+                            'run\'s budget left, too little to start')
         else:
             self._run_body(step, body)
         self.log(f'=== {name}: {step.status} in {step.seconds:.1f} s '
@@ -154,6 +255,9 @@ class Runner:
             step.status = TIMEOUT
             step.summary = (f'stopped at the step\'s limit of '
                             f'{step.limit:.0f} s in: {_quote(error.cmd)}')
+        except StepSkipped as error:
+            step.status = SKIPPED
+            step.summary = str(error)
         except StepFailed as error:
             step.status = FAILED
             step.summary = str(error)
@@ -176,33 +280,51 @@ class Runner:
         """Run ``command`` within the current step's time (or ``limit`` if
         less), its output logged and returned (stderr merged into stdout).
 
+        The output goes to a file, not a pipe: a process that outlives the
+        command cannot hold the runner up by keeping a pipe open.
+
         Raises:
-            subprocess.TimeoutExpired: At the limit, after killing the
-                command's whole process group.
+            subprocess.TimeoutExpired: At the limit, after stopping every
+                process of the command (:func:`stop_command`).
         """
         command = [str(part) for part in command]
         self._current.commands.append(_quote(command))
         self.log(f'$ {_quote(command)}')
         seconds = self.time_left() if limit is None else min(
             limit, self.time_left())
-        full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors='replace',
-            start_new_session=True)
-        try:
-            output, _ = process.communicate(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            self.log(output)
-            raise subprocess.TimeoutExpired(command, seconds, output)
+        tag = f'{os.getpid()}-{next(self._commands)}'
+        full_env = dict(
+            os.environ,
+            PYTHONUNBUFFERED='1',
+            **{TAG_VARIABLE: tag},
+            **(env or {}))
+        with tempfile.TemporaryFile() as output_file:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=full_env,
+                stdin=subprocess.DEVNULL,
+                stdout=output_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True)
+            try:
+                process.wait(timeout=seconds)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            # Also after a normal exit: what it left running (a daemon, a
+            # worker) would hold the GPU for the steps after it.
+            left = command_processes(process.pid, tag)
+            if timed_out or left:
+                stop_command(process, tag, self.grace)
+            output_file.seek(0)
+            output = output_file.read().decode(errors='replace')
         self.log(output)
+        if timed_out:
+            self.log(f'(stopped at its limit of {seconds:.0f} s)')
+            raise subprocess.TimeoutExpired(command, seconds, output)
+        if left:
+            self.log(f'(stopped {len(left)} process(es) it left running)')
         self.log(f'(exit code {process.returncode})')
         return subprocess.CompletedProcess(command, process.returncode, output)
 
@@ -229,9 +351,12 @@ def _quote(command) -> str:
 
 
 def overall_status(steps: List[Step]) -> str:
-    """``'passed'`` if every step passed, else ``'failed'``."""
-    return PASSED if steps and all(s.status == PASSED
-                                   for s in steps) else FAILED
+    """``'passed'`` if no step failed or timed out and at least one passed
+    (steps skipped for budget are reported, not failures), else
+    ``'failed'``."""
+    statuses = {s.status for s in steps}
+    return PASSED if PASSED in statuses and not statuses & {FAILED, TIMEOUT
+                                                            } else FAILED
 
 
 def _mark(met: Optional[bool]) -> str:
@@ -244,8 +369,12 @@ def format_markdown(meta: dict, steps: List[Step],
     lines = [
         f'# GPU acceptance: {overall_status(steps)}', '',
         f'{meta["date"]}, {meta["mode"]} run on {meta["machine"]}; '
-        f'{meta["software"]}; {meta["seconds"]:.0f} s in all.', '',
-        '## Targets', '', '| target | measured | result | note |',
+        f'{meta["software"]}; {meta["seconds"]:.0f} s of a '
+        f'{meta["budget"]:.0f} s budget.', '', 'Steps: ' +
+        ', '.join(f'{count} {status}'
+                  for status, count in Counter(s.status
+                                               for s in steps).items()) + '.',
+        '', '## Targets', '', '| target | measured | result | note |',
         '|---|---|---|---|'
     ]
     lines += [

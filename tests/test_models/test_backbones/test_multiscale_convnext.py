@@ -1,7 +1,7 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 import pytest
 import torch
-from helpers import DEVICES
+from helpers import DEVICES, FP32_TOLERANCE
 from mmpretrain.models.backbones import ConvNeXt
 from mmpretrain.models.backbones.convnext import ConvNeXtBlock
 from mmpretrain.registry import MODELS
@@ -231,7 +231,7 @@ def test_with_cp_gives_the_same_output_and_gradients(block, device, no_tf32):
         grads.append((out.detach(), inputs.grad,
                       model.stages[0][0].depthwise_conv.weight.grad))
     for expected, actual in zip(*grads):
-        assert torch.allclose(expected, actual, atol=1e-5)
+        assert torch.allclose(expected, actual, **FP32_TOLERANCE[device])
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -253,8 +253,8 @@ def test_conv_impls_and_memory_formats_agree(device, no_tf32):
             out.pow(2).sum().backward()
             results.append((out.detach(), inputs.grad))
     for out, grad in results[1:]:
-        assert torch.allclose(out, results[0][0], atol=1e-5)
-        assert torch.allclose(grad, results[0][1], atol=1e-5)
+        assert torch.allclose(out, results[0][0], **FP32_TOLERANCE[device])
+        assert torch.allclose(grad, results[0][1], **FP32_TOLERANCE[device])
 
 
 def test_eval_is_deterministic():

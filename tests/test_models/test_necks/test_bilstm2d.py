@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 import torch
-from helpers import DEVICES
+from helpers import DEVICES, FP32_TOLERANCE
 from mmpretrain.models import ImageClassifier
 from mmpretrain.models.backbones import ConvNeXt
 from mmpretrain.registry import MODELS
@@ -217,7 +217,7 @@ def test_channels_last_input_gives_the_same_output(device):
     x = torch.randn(2, 16, 3, 4, device=device)
     expected = neck(x)[0]
     actual = neck(x.contiguous(memory_format=torch.channels_last))[0]
-    assert torch.allclose(actual, expected, atol=1e-5)
+    assert torch.allclose(actual, expected, **FP32_TOLERANCE[device])
 
 
 @pytest.mark.skipif(

@@ -4,7 +4,7 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import DEVICES
+from helpers import DEVICES, FP32_TOLERANCE
 
 from mmconvnext_lstm.models import MultiScaleConvNeXtBlock
 from mmconvnext_lstm.models.utils.depthwise_conv import resolve_conv_impl
@@ -206,7 +206,7 @@ def test_conv_impls_agree_on_each_device(device, map_size, no_tf32):
         outs.append(out.detach())
         grads.append(inputs.grad)
     for out, grad in zip(outs[1:], grads[1:]):
-        assert torch.allclose(out, outs[0], atol=1e-5)
+        assert torch.allclose(out, outs[0], **FP32_TOLERANCE[device])
         assert torch.allclose(grad, grads[0], atol=1e-4)
 
 
