@@ -161,8 +161,10 @@ def main():
                                             '.onnx')
     model = get_model(cfg, device='cpu').eval()
     checkpoint = load_checked_checkpoint(model, args.checkpoint)
+    # The checkpoint's class names, else the config's dataset's (which
+    # get_model keeps).
     classes = (checkpoint.get('meta', {}).get('dataset_meta')
-               or model.dataset_meta or {}).get('classes')
+               or model._dataset_meta or {}).get('classes')
     size = input_size(args, cfg, model)
     reason = fixed_size_reason(model)
     if args.dynamic_export and reason:
