@@ -90,6 +90,7 @@ if __name__ == '__main__':
         package_data={PACKAGE: ['.mim/**/*', '.mim/*']},
         install_requires=read_requirements('runtime.txt'),
         extras_require={
+            'deploy': read_requirements('deploy.txt'),
             'mim': read_requirements('mim.txt'),
             'tests': read_requirements('tests.txt'),
         },

@@ -53,3 +53,27 @@ def metafile_models() -> list:
         with open(osp.join(REPO_ROOT, metafile)) as f:
             models += yaml.safe_load(f)['Models']
     return models
+
+
+def tiny_model_config(config: str):
+    """``config``'s model with one block per stage and 8-64 channels, which
+    runs in milliseconds on a CPU."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    tiny = dict(
+        backbone=dict(
+            arch=dict(
+                _delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
+        head=dict(in_channels=64))
+    if cfg.model.get('neck'):
+        tiny['neck'] = dict(in_channels=64)
+    cfg.merge_from_dict(dict(model=tiny))
+    return cfg
+
+
+# Python source that makes any later import of torch or of the OpenMMLab
+# packages fail: what runs after it runs as on a machine without them.
+WITHOUT_TORCH = ("import sys\n"
+                 "for name in ('torch', 'mmcv', 'mmengine', 'mmpretrain', "
+                 "'mmconvnext_lstm'):\n"
+                 "    sys.modules[name] = None\n")

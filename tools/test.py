@@ -191,6 +191,10 @@ def main():
         # if 'runner_type' is set in the cfg
         runner = RUNNERS.build(cfg)
 
+    # mmconvnext_lstm: mmengine compiles only the training step (in
+    # runner.train()); with `compile` set, compile the test step too
+    runner._maybe_compile('test_step')
+
     if args.out and args.out_item in ['pred', None]:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))

@@ -76,7 +76,9 @@ def parse_args():
         default=['train', 'infer'],
         help='train: forward+backward+optimizer step; infer: forward; neck: '
         'the LSTM neck\'s forward+backward and its share of the training '
-        'step (default: train infer)')
+        'step; onnxruntime: forward of the ONNX export in ONNX Runtime '
+        '(CPU, not for compiled models; needs `pip install .[deploy]`) '
+        '(default: train infer)')
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',

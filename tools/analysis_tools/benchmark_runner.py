@@ -10,7 +10,10 @@ Every measurement ("case") is one model, one mode and one input shape:
 - ``infer``: a forward pass to the logits under ``torch.inference_mode``;
 - ``neck``: forward and backward of the model's neck alone, on the feature
   map its backbone gives at that input size, to weigh it against the
-  training step of the same shape.
+  training step of the same shape;
+- ``onnxruntime``: the forward pass of the model exported to ONNX (dynamic
+  batch) in ONNX Runtime on the CPU, with torch's thread count; its
+  speed-up is relative to the reference model's ``infer`` case.
 
 All cases are warmed up first (one model at a time, which also measures
 their peak memory), then timed in turns: each repetition times every case
@@ -24,6 +27,7 @@ repetitions and the range.
 import os.path as osp
 import platform
 import statistics
+import tempfile
 import time
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -35,7 +39,7 @@ import torch.nn as nn
 from benchmark_memory import MemoryMeter, host_description
 from paper_tables import model_config_dir
 
-MODES = ('train', 'infer', 'neck')
+MODES = ('train', 'infer', 'neck', 'onnxruntime')
 
 # The default comparison: the paper's model and its two baselines.
 DEFAULT_MODELS = {
@@ -129,6 +133,7 @@ class _ModelUnderTest:
         self.optimizer = OPTIMIZERS[optimizer](self.model.parameters())
         self.num_classes = getattr(model.head, 'num_classes', 10)
         self._batches = {}
+        self._onnx_sessions = {}
 
     def _autocast(self):
         if not self.amp:
@@ -169,6 +174,24 @@ class _ModelUnderTest:
             self.model.eval()
             with torch.inference_mode(), self._autocast():
                 self.model(inputs, mode='tensor')
+
+        return step
+
+    def onnxruntime_step(self, size: int, batch: int) -> Callable[[], None]:
+        from mmconvnext_lstm.deployment import (INPUT_NAME, export_onnx,
+                                                onnxruntime_session)
+        if size not in self._onnx_sessions:
+            self.model.eval()
+            with tempfile.TemporaryDirectory() as folder:
+                path = osp.join(folder, 'model.onnx')
+                export_onnx(self.model, path, (size, size))
+                self._onnx_sessions[size] = onnxruntime_session(
+                    path, torch.get_num_threads())
+        session = self._onnx_sessions[size]
+        feed = {INPUT_NAME: self.batch(size, batch)[0].cpu().numpy()}
+
+        def step():
+            session.run(None, feed)
 
         return step
 
@@ -256,6 +279,7 @@ def run_benchmark(model_configs: Dict[str, object],
         modes (Sequence[str]): Any of ``'train'``, ``'infer'`` and
             ``'neck'``; ``'neck'`` adds ``'train'`` (its denominator) and
             applies to models with an LSTM neck only.
+            ``'onnxruntime'`` needs the CPU and skips compiled models.
             Defaults to ``('train', 'infer')``.
         reference (str, optional): The model that speed-ups are relative
             to. Defaults to None (no speed-ups).
@@ -310,6 +334,9 @@ def run_benchmark(model_configs: Dict[str, object],
     device = torch.device(device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('CUDA is not available here; use --device cpu.')
+    if 'onnxruntime' in modes and (device.type != 'cpu' or amp):
+        raise ValueError('The onnxruntime mode runs float32 on the CPU; '
+                         'use --device cpu without --amp.')
     with _flush_denormals(device):
         torch.manual_seed(seed)
         meter = MemoryMeter(device)
@@ -328,15 +355,17 @@ def run_benchmark(model_configs: Dict[str, object],
             }
             runner = _ModelUnderTest(model, device, amp, channels_last,
                                      optimizer)
-            if torch_compile is True or (torch_compile
-                                         and name in torch_compile):
+            compiled = torch_compile is True or (torch_compile
+                                                 and name in torch_compile)
+            if compiled:
                 model.backbone = torch.compile(model.backbone)
                 if getattr(model, 'neck', None) is not None:
                     model.neck = torch.compile(model.neck)
+            # The modes that do not apply to this model.
+            skipped = dict(neck=not has_lstm_neck(model), onnxruntime=compiled)
             # Inference first: its peak must not include optimizer state.
-            for mode in ('infer', 'train', 'neck'):
-                if mode not in modes or (mode == 'neck'
-                                         and not has_lstm_neck(model)):
+            for mode in ('infer', 'onnxruntime', 'train', 'neck'):
+                if mode not in modes or skipped.get(mode):
                     continue
                 for size, batch in shapes:
                     step = getattr(runner, f'{mode}_step')(size, batch)
@@ -432,7 +461,7 @@ def _case_results(cases: List[_Case], matmul_flops: List[float],
             step_ms=_summary([s * 1e3 for s in case.seconds]),
             peak_memory_bytes=case.peak_memory,
             macs_per_image=case.macs_per_image)
-        if case.mode in ('train', 'infer'):
+        if case.mode in ('train', 'infer', 'onnxruntime'):
             # A training step costs about 3 forward passes; 2 FLOPs per MAC.
             flops_per_image = (3 if case.mode == 'train' else
                                1) * 2 * case.macs_per_image
@@ -441,7 +470,11 @@ def _case_results(cases: List[_Case], matmul_flops: List[float],
             result['matmul_fraction'] = _summary([
                 flops_per_image * i / m for i, m in zip(images, matmul_flops)
             ])
-            ref = by_key.get(case.key(model=reference)) if reference else None
+            ref = by_key.get(
+                case.key(
+                    model=reference,
+                    mode='infer' if case.mode == 'onnxruntime' else
+                    None)) if reference else None
             if ref is not None:
                 result['speedup'] = _summary(
                     [r / s for s, r in zip(case.seconds, ref.seconds)])
