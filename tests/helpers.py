@@ -1,5 +1,6 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Helpers shared by tests in several folders (tests/ is on sys.path)."""
+import copy
 import functools
 import os.path as osp
 
@@ -38,10 +39,14 @@ CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 
 
 @functools.lru_cache(maxsize=None)
-def load_config(name: str) -> Config:
-    """A config by its path under configs/, loaded once (shared by the
-    tests: copy it before changing it)."""
+def _parse_config(name: str) -> Config:
     return Config.fromfile(osp.join(CONFIG_ROOT, name))
+
+
+def load_config(name: str) -> Config:
+    """A config by its path under configs/: a copy of the one parsed once,
+    so that a test may change it (building a model fills in its dicts)."""
+    return copy.deepcopy(_parse_config(name))
 
 
 def metafile_models() -> list:

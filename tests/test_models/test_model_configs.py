@@ -2,7 +2,6 @@
 """Every model config builds through mmpretrain's registry from its file,
 the rows of the paper without the New Block have the paper's size, and
 ours has the size of our reconstruction."""
-import copy
 import functools
 import glob
 import os.path as osp
@@ -41,7 +40,7 @@ REPRODUCED = ('convnext/convnext-tiny.py', 'convnext/convnext-tiny-512.py',
 
 
 def load(name, num_classes=None) -> Config:
-    cfg = copy.deepcopy(load_config(osp.join('_base_', 'models', name)))
+    cfg = load_config(osp.join('_base_', 'models', name))
     if num_classes is not None:
         cfg.model.head.num_classes = num_classes
     return cfg

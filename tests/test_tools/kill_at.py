@@ -26,6 +26,9 @@ def main():
 
     setattr(os, function, kill_at_nth_call)
     sys.argv = sys.argv[4:]
+    # As `python SCRIPT` does: the script's folder first on sys.path, so
+    # that it imports the modules beside it.
+    sys.path[0] = osp.dirname(osp.abspath(sys.argv[0]))
     runpy.run_path(sys.argv[0], run_name='__main__')
 
 

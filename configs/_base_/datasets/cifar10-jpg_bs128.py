@@ -31,9 +31,7 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         data_prefix='test',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -33,15 +33,11 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 
+# The test split, in order, through the test pipeline.
 val_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
+    train_dataloader,
     dataset=dict(
-        type=dataset_type,
-        data_root='data/cifar10',
-        split='test',
-        download=True,
-        pipeline=test_pipeline),
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))

@@ -1,7 +1,8 @@
 # Tables 4 and 5, ConvNeXt-T, the paper's baseline: mmpretrain's ConvNeXt
 # with its 'tiny' arch (written out, so that ConvNeXt-T/512 changes only the
-# channels) and the head and initialisation of this project's models; a
-# standalone base like mmpretrain's _base_/models/convnext/convnext-tiny.py.
+# channels) and the head and initialisation of this project's models
+# (ConvNeXt-LSTM-T inherits them); a standalone base like mmpretrain's
+# _base_/models/convnext/convnext-tiny.py.
 model = dict(
     type='ImageClassifier',
     backbone=dict(

@@ -1,9 +1,12 @@
-# ConvNeXt-LSTM-T, the paper's model: the 7x7 s2 + 2x2 s2 stem, New Blocks
-# (MultiScaleConvNeXtBlock) with channels [64, 128, 320, 512], and the
+# ConvNeXt-LSTM-T, the paper's model: ConvNeXt-T's classifier (head and
+# initialisation) on the paper's backbone, the 7x7 s2 + 2x2 s2 stem and New
+# Blocks (MultiScaleConvNeXtBlock) with channels [64, 128, 320, 512], and the
 # BiLSTM2D layer between the last stage and the linear classifier.
+_base_ = ['../convnext/convnext-tiny.py']
+
 model = dict(
-    type='ImageClassifier',
     backbone=dict(
+        _delete_=True,
         type='MultiScaleConvNeXt',
         arch='tiny',
         stem_type='overlap',
@@ -13,12 +16,5 @@ model = dict(
         # BiLSTM2D needs the normalised (B, C, H, W) map, not the pooled one.
         gap_before_final_norm=False),
     neck=dict(type='BiLSTM2D', in_channels=512),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        init_cfg=None),
-    init_cfg=dict(
-        type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02, bias=0.),
+    head=dict(in_channels=512),
 )
