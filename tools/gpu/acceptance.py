@@ -159,7 +159,7 @@ GPU = Profile(
 # The simulation on 2 shared CPU cores: the same steps at tiny sizes, the
 # limits about twice what they took there under a load of 8.
 TINY = Profile(
-    budget=1500,
+    budget=1800,
     limits=dict(
         environment=90,
         lstm_probe=60,
@@ -172,7 +172,7 @@ TINY = Profile(
         test=120,
         resume=180,
         dist_train=180,
-        accuracy=240),
+        accuracy=360),
     train_images=64,
     dist_images=32,
     test_images=32,

@@ -166,17 +166,17 @@ def stop_command(process: subprocess.Popen, tag: str, grace: float) -> None:
     """End a command and everything it started: SIGTERM to its process
     group and to each of its processes, up to ``grace`` seconds for them to
     exit, then SIGKILL to whatever is left, in whatever session it is."""
-    processes = command_processes(process.pid, tag)
-    _signal(process.pid, processes, signal.SIGTERM)
+    _signal(process.pid, command_processes(process.pid, tag), signal.SIGTERM)
     end = time.monotonic() + grace
     while time.monotonic() < end:
         process.poll()  # reaps the command itself once it exits
         if not command_processes(process.pid, tag):
             break
         time.sleep(0.1)
-    # Scanned again: what the first signal made them start is theirs too.
-    _signal(process.pid, processes | command_processes(process.pid, tag),
-            signal.SIGKILL)
+    # Scanned again, not the first list: a process id that ended since may
+    # be another program's now, and what the first signal made them start
+    # is theirs too.
+    _signal(process.pid, command_processes(process.pid, tag), signal.SIGKILL)
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:  # unkillable (stuck in the kernel)
