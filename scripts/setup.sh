@@ -24,7 +24,7 @@ fi
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
 STAMP="$VENV/.mmconvnext_lstm-setup"
-FINGERPRINT="$( (cat "$REQUIREMENTS" "$ROOT/setup.py" "${BASH_SOURCE[0]}"; echo "$NO_DEPS") | sha256sum)"
+FINGERPRINT="$( (cat "$REQUIREMENTS" "$ROOT"/requirements/*.txt "$ROOT/setup.py" "${BASH_SOURCE[0]}"; echo "$NO_DEPS") | sha256sum)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FINGERPRINT" ] && [ -e "$ROOT/mmconvnext_lstm/.mim" ]; then
   echo "[setup] $VENV is set up (delete $STAMP to redo it)"
   return 0 2>/dev/null || exit 0

@@ -14,10 +14,9 @@ from mmengine.runner import Runner
 
 # mmconvnext_lstm: CPU support and errors that say what to fix
 from cpu_launch import adapt_to_device
-from mmconvnext_lstm.utils.dataloaders import \
-    drop_persistent_workers_without_workers
+from dataloader_options import drop_persistent_workers_without_workers
+from missing_data import explain_missing_data
 from mmconvnext_lstm.utils.errors import UsageError
-from mmconvnext_lstm.utils.missing_data import explain_missing_data
 
 
 def parse_args():

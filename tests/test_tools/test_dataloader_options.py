@@ -2,9 +2,8 @@
 import pytest
 from mmengine.config import Config
 
-from mmconvnext_lstm.utils import dataloaders
-from mmconvnext_lstm.utils.dataloaders import \
-    drop_persistent_workers_without_workers
+import dataloader_options
+from dataloader_options import drop_persistent_workers_without_workers
 
 pytestmark = pytest.mark.unit
 
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.unit
 @pytest.fixture
 def logged(monkeypatch):
     messages = []
-    monkeypatch.setattr(dataloaders, 'print_log',
+    monkeypatch.setattr(dataloader_options, 'print_log',
                         lambda message, **kwargs: messages.append(message))
     return messages
 

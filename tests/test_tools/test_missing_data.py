@@ -5,9 +5,9 @@ import pytest
 from mmengine.config import Config
 from mmpretrain.datasets import CIFAR10, CustomDataset
 
+from missing_data import explain_missing_data
 from mmconvnext_lstm.datasets import TinyImageNet
 from mmconvnext_lstm.utils.errors import ConfigError
-from mmconvnext_lstm.utils.missing_data import explain_missing_data
 
 pytestmark = pytest.mark.unit
 

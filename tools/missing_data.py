@@ -16,7 +16,7 @@ from urllib.error import URLError
 from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
-from .errors import ConfigError
+from mmconvnext_lstm.utils.errors import ConfigError
 
 # What building a dataset without its folder raises.
 MISSING_DATA_ERRORS = (OSError, RuntimeError, ConfigError)
