@@ -93,11 +93,13 @@ def _tap_index(map_size: Tuple[int, int],
     return torch.where(inside, tap_row * kw + tap_col, kh * kw)
 
 
-def tap_matrices(weight: torch.Tensor, map_size: Tuple[int,
-                                                       int]) -> torch.Tensor:
-    """The (C, P, P) matrices of a depthwise 'same' conv on a map."""
-    flat = torch.cat([weight.flatten(1), weight.new_zeros(len(weight), 1)], 1)
-    return flat[:, _tap_index(tuple(map_size), tuple(weight.shape[-2:]))]
+def tap_matrices(weight: torch.Tensor, map_size: Tuple[int, int],
+                 channels_last: bool) -> torch.Tensor:
+    """The matrices of a depthwise 'same' conv on a map, contiguous as
+    (P, P, C) if ``channels_last``, else as (C, P, P)."""
+    taps = torch.cat([weight.flatten(1), weight.new_zeros(len(weight), 1)], 1)
+    index = _tap_index(tuple(map_size), tuple(weight.shape[-2:]))
+    return taps.t()[index] if channels_last else taps[:, index]
 
 
 def conv_kernel(x, weight, bias, padding, multiplier):
@@ -115,8 +117,7 @@ def products_kernel(x, weight, bias, padding, multiplier):
     x = repeat_channels(x, multiplier)
     n, c, h, w = x.shape
     pixels = x.permute(0, 2, 3, 1).reshape(n, 1, h * w, c)
-    matrices = tap_matrices(weight, (h, w)).permute(1, 2, 0)  # (P, P, C)
-    y = (pixels * matrices).sum(2)
+    y = (pixels * tap_matrices(weight, (h, w), channels_last=True)).sum(2)
     if bias is not None:
         y = y + bias
     return y.reshape(n, h, w, c).permute(0, 3, 1, 2)
@@ -127,7 +128,7 @@ def matmul_kernel(x, weight, bias, padding, multiplier):
     x = repeat_channels(x, multiplier)
     n, c, h, w = x.shape
     pixels = x.permute(1, 2, 3, 0).reshape(c, h * w, n)
-    matrices = tap_matrices(weight, (h, w))
+    matrices = tap_matrices(weight, (h, w), channels_last=False)
     if bias is None:
         y = torch.bmm(matrices, pixels)
     else:
