@@ -16,11 +16,12 @@ stages' maps are 2x2 and 1x1, smaller than the 7x7, 5x5 and 3x3 kernels):
   ``'products'`` kernel computes it with broadcast products and a sum,
   ``'matmul'`` with a batched matrix product.
 
-Which kernel is fastest depends on the CPU (oneDNN's depthwise kernels
-differ between AVX2 and AVX-512 machines, and between 3x3 and 7x7 kernels
-on the same one), so on maps of at most :data:`MATRIX_MAX_PIXELS` pixels
-:func:`fastest_kernel` times the candidates once per process and shape and
-keeps the fastest; larger maps always use oneDNN's depthwise conv.
+Which kernel is fastest depends on the CPU (oneDNN picks its depthwise
+kernels by instruction set; on one AVX2 CPU a 3x3 conv on a 4x4 map was
+fastest as the conv and a 7x7 one 4x faster as a matmul), so on maps of
+at most :data:`MATRIX_MAX_PIXELS` pixels :func:`fastest_kernel` times the
+candidates once per process and shape and keeps the fastest; larger maps
+always use oneDNN's depthwise conv.
 """
 import time
 from functools import lru_cache
@@ -169,9 +170,10 @@ def fastest_kernel(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     if len(candidates) == 1:
         return 'conv'
     backward = torch.is_grad_enabled()
+    has_bias = bias is not None
     key = (x.device.type, x.dtype, tuple(x.shape), tuple(weight.shape),
-           padding, multiplier, bias
-           is None, backward, torch.is_autocast_enabled(x.device.type))
+           padding, multiplier, has_bias, backward,
+           torch.is_autocast_enabled(x.device.type))
     if key not in _fastest:
         args = (x, weight, bias, padding, multiplier)
         seconds = {name: [] for name in candidates}
@@ -187,18 +189,10 @@ class DepthwiseConv2d(nn.Conv2d):
     ``out_channels // in_channels`` outputs (a depthwise conv with a channel
     multiplier), with the kernels of ``conv_impl``.
 
-    The kernel is cropped to the taps that can meet the map (an exact
-    rewrite, see :mod:`~mmconvnext_lstm.models.utils.depthwise_conv`) for
-    every ``conv_impl``. ``'grouped'`` then runs ``nn.Conv2d``'s grouped
-    conv. The CPU kernels (``'channel_multiplier'``) compute a multiplier
-    above 1 as a depthwise conv of the input with every channel repeated
-    (the same sums with the same weights: oneDNN runs depthwise convs about
-    9x faster than grouped ones), and on maps of at most 16 pixels use the
-    fastest of that conv and the tap-matrix kernels, measured once per
-    process and shape. Parameters are ``nn.Conv2d``'s, whatever the value.
-
-    Under ``torch.jit.trace`` and ``torch.compile`` it is a plain grouped
-    conv.
+    What each ``conv_impl`` computes with is described once, in
+    :class:`MultiScaleConvNeXtBlock`; the rewrites are described in this
+    module's docstring. Under ``torch.jit.trace`` and ``torch.compile`` it
+    is a plain grouped conv. Parameters are ``nn.Conv2d``'s.
 
     Args:
         in_channels (int): Number of input channels, one per group.
