@@ -287,6 +287,7 @@ def run_benchmark(model_configs: Dict[str, object],
         and ``cases`` (one dict per case), ready for JSON.
     """
     from mmconvnext_lstm.analysis import build_model, model_complexity
+    from mmconvnext_lstm.models.utils.depthwise_conv import measured_kernels
 
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -387,6 +388,7 @@ def run_benchmark(model_configs: Dict[str, object],
         reference=reference,
         memory_method=meter.method,
         flush_denormals=device.type == 'cpu',
+        depthwise_kernels=measured_kernels(),
         wall_seconds=round(time.perf_counter() - started, 1),
         models={
             name: config if isinstance(config, str) else 'inline dict'

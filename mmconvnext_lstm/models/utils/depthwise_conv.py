@@ -245,3 +245,20 @@ class DepthwiseConv2d(nn.Conv2d):
                 x, weight, self.bias, padding=padding, groups=self.groups)
         args = (x, weight, self.bias, padding, self.multiplier)
         return KERNELS[fastest_kernel(*args)][0](*args)
+
+
+def measured_kernels() -> list:
+    """The kernels :func:`fastest_kernel` chose in this process and for
+    which convs, for reports."""
+    return [
+        dict(
+            device=device,
+            dtype=str(dtype),
+            input=list(input_shape),
+            weight=list(weight_shape),
+            multiplier=multiplier,
+            backward=backward,
+            kernel=kernel)
+        for (device, dtype, input_shape, weight_shape, _, multiplier, _,
+             backward, _), kernel in _fastest.items()
+    ]
