@@ -80,10 +80,12 @@ def repeat_channels(x: torch.Tensor, times: int) -> torch.Tensor:
 
 
 @lru_cache(maxsize=None)
+@torch.inference_mode(False)
 def _tap_index(map_size: Tuple[int, int],
                kernel_size: Tuple[int, int]) -> torch.Tensor:
     """(P, P) indices into a flattened kernel with a zero appended: entry
-    (o, q) is the tap that weighs input pixel q in output pixel o."""
+    (o, q) is the tap that weighs input pixel q in output pixel o. Built
+    outside inference mode, so that the cached tensor serves autograd too."""
     (h, w), (kh, kw) = map_size, kernel_size
     rows, cols = torch.meshgrid(
         torch.arange(h), torch.arange(w), indexing='ij')

@@ -155,3 +155,14 @@ def test_fastest_kernel_is_timed_once_per_shape(monkeypatch):
     large = torch.randn(1, 4, 5, 5)
     assert fastest_kernel(large, weight, None, (1, 1), 1) == 'conv'
     assert len(timed) == 4 * len(KERNELS)
+
+
+def test_first_met_in_inference_mode_then_trained():
+    conv = DepthwiseConv2d(3, 6, 5, padding=2)
+    x = torch.randn(2, 3, 2, 3)
+    with torch.inference_mode():
+        expected = conv(x)
+    out = conv(x.clone().requires_grad_())
+    out.sum().backward()
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert conv.weight.grad is not None
