@@ -123,6 +123,12 @@ def parse_args():
     parser.add_argument(
         '--threads', type=int, help='torch CPU threads (default: torch\'s)')
     parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help='time steps by the wall clock or by the process\'s CPU time '
+        '(for a loaded machine, with --threads 1; default: wall)')
+    parser.add_argument(
         '--matmul-size',
         type=int,
         help='side of the reference matmul (default: 8192 on CUDA, 2048 '
@@ -190,7 +196,8 @@ def main():
         warmup=args.warmup,
         iters=args.iters,
         reps=args.reps,
-        matmul_size=args.matmul_size)
+        matmul_size=args.matmul_size,
+        clock=args.clock)
     os.makedirs(args.out_dir, exist_ok=True)
     dump_json(results, osp.join(args.out_dir, 'benchmark.json'))
     markdown = format_markdown(results)

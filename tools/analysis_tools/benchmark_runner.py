@@ -268,6 +268,7 @@ def run_benchmark(model_configs: Dict[str, object],
                   reps: int = 5,
                   matmul_size: Optional[int] = None,
                   seed: int = 0,
+                  clock: str = 'wall',
                   log: Callable[[str], None] = print) -> dict:
     """Measure every model in every mode at every (size, batch) shape.
 
@@ -304,6 +305,10 @@ def run_benchmark(model_configs: Dict[str, object],
         matmul_size (int, optional): Side of the reference matrices.
             Defaults to None: 8192 on CUDA, 2048 on the CPU.
         seed (int): Random seed of weights and data. Defaults to 0.
+        clock (str): ``'wall'`` times the cases by the wall clock, ``'cpu'``
+            by the process's CPU time, which a loaded machine does not
+            inflate by descheduling the process (use it with one thread).
+            Defaults to 'wall'.
         log (Callable): Progress messages go here. Defaults to print.
 
     Returns:
@@ -311,6 +316,7 @@ def run_benchmark(model_configs: Dict[str, object],
         and ``cases`` (one dict per case), ready for JSON.
     """
     from complexity import build_model, model_complexity
+    from mmconvnext_lstm.models.utils.depthwise_conv import measured_kernels
 
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -343,6 +349,7 @@ def run_benchmark(model_configs: Dict[str, object],
         dtype = torch.bfloat16 if amp else torch.float32
         matmul_size = matmul_size or (8192 if device.type == 'cuda' else 2048)
         started = time.perf_counter()
+        timer = time.process_time if clock == 'cpu' else time.perf_counter
 
         cases: List[_Case] = []
         for name, config in model_configs.items():
@@ -387,11 +394,11 @@ def run_benchmark(model_configs: Dict[str, object],
             matmul_flops.append(matmul())
             for case in cases:
                 _synchronize(device)
-                start = time.perf_counter()
+                start = timer()
                 for _ in range(iters):
                     case.step()
                 _synchronize(device)
-                case.seconds.append((time.perf_counter() - start) / iters)
+                case.seconds.append((timer() - start) / iters)
 
         profiles = {
             case.label(): _profile(case.step, device)
@@ -416,6 +423,8 @@ def run_benchmark(model_configs: Dict[str, object],
         reference=reference,
         memory_method=meter.method,
         flush_denormals=device.type == 'cpu',
+        clock=clock,
+        depthwise_kernels=measured_kernels(),
         wall_seconds=round(time.perf_counter() - started, 1),
         models={
             name: config if isinstance(config, str) else 'inline dict'

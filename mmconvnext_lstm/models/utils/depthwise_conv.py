@@ -16,11 +16,12 @@ stages' maps are 2x2 and 1x1, smaller than the 7x7, 5x5 and 3x3 kernels):
   ``'products'`` kernel computes it with broadcast products and a sum,
   ``'matmul'`` with a batched matrix product.
 
-Which kernel is fastest depends on the CPU (oneDNN's depthwise kernels
-differ between AVX2 and AVX-512 machines, and between 3x3 and 7x7 kernels
-on the same one), so on maps of at most :data:`MATRIX_MAX_PIXELS` pixels
-:func:`fastest_kernel` times the candidates once per process and shape and
-keeps the fastest; larger maps always use oneDNN's depthwise conv.
+Which kernel is fastest depends on the CPU (oneDNN picks its depthwise
+kernels by instruction set; on one AVX2 CPU a 3x3 conv on a 4x4 map was
+fastest as the conv and a 7x7 one 4x faster as a matmul), so on maps of
+at most :data:`MATRIX_MAX_PIXELS` pixels :func:`fastest_kernel` times the
+candidates once per process and shape and keeps the fastest; larger maps
+always use oneDNN's depthwise conv.
 """
 import time
 from functools import lru_cache
@@ -79,10 +80,12 @@ def repeat_channels(x: torch.Tensor, times: int) -> torch.Tensor:
 
 
 @lru_cache(maxsize=None)
+@torch.inference_mode(False)
 def _tap_index(map_size: Tuple[int, int],
                kernel_size: Tuple[int, int]) -> torch.Tensor:
     """(P, P) indices into a flattened kernel with a zero appended: entry
-    (o, q) is the tap that weighs input pixel q in output pixel o."""
+    (o, q) is the tap that weighs input pixel q in output pixel o. Built
+    outside inference mode, so that the cached tensor serves autograd too."""
     (h, w), (kh, kw) = map_size, kernel_size
     rows, cols = torch.meshgrid(
         torch.arange(h), torch.arange(w), indexing='ij')
@@ -93,11 +96,13 @@ def _tap_index(map_size: Tuple[int, int],
     return torch.where(inside, tap_row * kw + tap_col, kh * kw)
 
 
-def tap_matrices(weight: torch.Tensor, map_size: Tuple[int,
-                                                       int]) -> torch.Tensor:
-    """The (C, P, P) matrices of a depthwise 'same' conv on a map."""
-    flat = torch.cat([weight.flatten(1), weight.new_zeros(len(weight), 1)], 1)
-    return flat[:, _tap_index(tuple(map_size), tuple(weight.shape[-2:]))]
+def tap_matrices(weight: torch.Tensor, map_size: Tuple[int, int],
+                 channels_last: bool) -> torch.Tensor:
+    """The matrices of a depthwise 'same' conv on a map, contiguous as
+    (P, P, C) if ``channels_last``, else as (C, P, P)."""
+    taps = torch.cat([weight.flatten(1), weight.new_zeros(len(weight), 1)], 1)
+    index = _tap_index(tuple(map_size), tuple(weight.shape[-2:]))
+    return taps.t()[index] if channels_last else taps[:, index]
 
 
 def conv_kernel(x, weight, bias, padding, multiplier):
@@ -115,8 +120,7 @@ def products_kernel(x, weight, bias, padding, multiplier):
     x = repeat_channels(x, multiplier)
     n, c, h, w = x.shape
     pixels = x.permute(0, 2, 3, 1).reshape(n, 1, h * w, c)
-    matrices = tap_matrices(weight, (h, w)).permute(1, 2, 0)  # (P, P, C)
-    y = (pixels * matrices).sum(2)
+    y = (pixels * tap_matrices(weight, (h, w), channels_last=True)).sum(2)
     if bias is not None:
         y = y + bias
     return y.reshape(n, h, w, c).permute(0, 3, 1, 2)
@@ -127,7 +131,7 @@ def matmul_kernel(x, weight, bias, padding, multiplier):
     x = repeat_channels(x, multiplier)
     n, c, h, w = x.shape
     pixels = x.permute(1, 2, 3, 0).reshape(c, h * w, n)
-    matrices = tap_matrices(weight, (h, w))
+    matrices = tap_matrices(weight, (h, w), channels_last=False)
     if bias is None:
         y = torch.bmm(matrices, pixels)
     else:
@@ -168,9 +172,10 @@ def fastest_kernel(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     if len(candidates) == 1:
         return 'conv'
     backward = torch.is_grad_enabled()
+    has_bias = bias is not None
     key = (x.device.type, x.dtype, tuple(x.shape), tuple(weight.shape),
-           padding, multiplier, bias
-           is None, backward, torch.is_autocast_enabled(x.device.type))
+           padding, multiplier, has_bias, backward,
+           torch.is_autocast_enabled(x.device.type))
     if key not in _fastest:
         args = (x, weight, bias, padding, multiplier)
         seconds = {name: [] for name in candidates}
@@ -186,18 +191,10 @@ class DepthwiseConv2d(nn.Conv2d):
     ``out_channels // in_channels`` outputs (a depthwise conv with a channel
     multiplier), with the kernels of ``conv_impl``.
 
-    The kernel is cropped to the taps that can meet the map (an exact
-    rewrite, see :mod:`~mmconvnext_lstm.models.utils.depthwise_conv`) for
-    every ``conv_impl``. ``'grouped'`` then runs ``nn.Conv2d``'s grouped
-    conv. The CPU kernels (``'channel_multiplier'``) compute a multiplier
-    above 1 as a depthwise conv of the input with every channel repeated
-    (the same sums with the same weights: oneDNN runs depthwise convs about
-    9x faster than grouped ones), and on maps of at most 16 pixels use the
-    fastest of that conv and the tap-matrix kernels, measured once per
-    process and shape. Parameters are ``nn.Conv2d``'s, whatever the value.
-
-    Under ``torch.jit.trace`` and ``torch.compile`` it is a plain grouped
-    conv.
+    What each ``conv_impl`` computes with is described once, in
+    :class:`MultiScaleConvNeXtBlock`; the rewrites are described in this
+    module's docstring. Under ``torch.jit.trace`` and ``torch.compile`` it
+    is a plain grouped conv. Parameters are ``nn.Conv2d``'s.
 
     Args:
         in_channels (int): Number of input channels, one per group.
@@ -250,3 +247,20 @@ class DepthwiseConv2d(nn.Conv2d):
                 x, weight, self.bias, padding=padding, groups=self.groups)
         args = (x, weight, self.bias, padding, self.multiplier)
         return KERNELS[fastest_kernel(*args)][0](*args)
+
+
+def measured_kernels() -> list:
+    """The kernels :func:`fastest_kernel` chose in this process and for
+    which convs, for reports."""
+    return [
+        dict(
+            device=device,
+            dtype=str(dtype),
+            input=list(input_shape),
+            weight=list(weight_shape),
+            multiplier=multiplier,
+            backward=backward,
+            kernel=kernel)
+        for (device, dtype, input_shape, weight_shape, _, multiplier, _,
+             backward, _), kernel in _fastest.items()
+    ]

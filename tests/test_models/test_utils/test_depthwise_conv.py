@@ -9,7 +9,8 @@ from mmconvnext_lstm.models.utils import depthwise_conv
 from mmconvnext_lstm.models.utils.depthwise_conv import (KERNELS,
                                                          DepthwiseConv2d,
                                                          crop_to_map,
-                                                         fastest_kernel)
+                                                         fastest_kernel,
+                                                         measured_kernels)
 
 pytestmark = pytest.mark.unit
 
@@ -139,8 +140,29 @@ def test_fastest_kernel_is_timed_once_per_shape(monkeypatch):
     first = fastest_kernel(x, weight, None, (1, 1), 1)
     assert first in KERNELS and len(timed) == 4 * len(KERNELS)
     assert fastest_kernel(x, weight, None, (1, 1), 1) == first
+    assert measured_kernels() == [
+        dict(
+            device='cpu',
+            dtype='torch.float32',
+            input=[2, 4, 2, 2],
+            weight=[4, 1, 3, 3],
+            multiplier=1,
+            backward=True,
+            kernel=first)
+    ]
     assert len(timed) == 4 * len(KERNELS)
     # Maps larger than every tap-matrix kernel's limit use the conv, untimed.
     large = torch.randn(1, 4, 5, 5)
     assert fastest_kernel(large, weight, None, (1, 1), 1) == 'conv'
     assert len(timed) == 4 * len(KERNELS)
+
+
+def test_first_met_in_inference_mode_then_trained():
+    conv = DepthwiseConv2d(3, 6, 5, padding=2)
+    x = torch.randn(2, 3, 2, 3)
+    with torch.inference_mode():
+        expected = conv(x)
+    out = conv(x.clone().requires_grad_())
+    out.sum().backward()
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert conv.weight.grad is not None
