@@ -186,6 +186,15 @@ def export_onnx(classifier: nn.Module,
             dynamic_shapes={'inputs': axes},
             opset_version=opset,
             verbose=False)
+    shape = program.model.graph.inputs[0].shape
+    static = [axis for axis in axes if isinstance(shape[axis], int)]
+    if static:
+        # The exporter falls back to fixed sizes when torch.export fails
+        # with dynamic ones; a file must not claim what it cannot take.
+        raise RuntimeError(
+            f'torch\'s exporter fixed input axes {static} that were asked '
+            f'to be dynamic (input shape {list(shape)}); export with a fixed '
+            'image size.')
     props = dict(
         output='softmax' if softmax else 'logits',
         input_size=[height, width],
@@ -202,10 +211,13 @@ def export_onnx(classifier: nn.Module,
 def fixed_size_reason(classifier: nn.Module) -> Optional[str]:
     """Why the classifier's ONNX file cannot take any image size, or None
     if it can."""
-    neck = getattr(classifier, 'neck', None)
-    if neck is not None and any(
-            isinstance(m, nn.LSTM) for m in neck.modules()):
+    from ..models.utils.multiscale_block import MultiScaleConvNeXtBlock
+    modules = list(classifier.modules())
+    if any(isinstance(m, nn.LSTM) for m in modules):
         return ('with a dynamic image size, torch\'s exporter writes a '
                 'Reshape in the LSTM neck (the rows of the map back to the '
                 'batch) that fails in ONNX Runtime at every size')
+    if any(isinstance(m, MultiScaleConvNeXtBlock) for m in modules):
+        return ('torch.export cannot give the multi-scale blocks a dynamic '
+                'image size (its shape solver fails, or it fixes the size)')
     return None
