@@ -153,7 +153,8 @@ def export_onnx(classifier: nn.Module,
         classifier (nn.Module): An mmpretrain ``ImageClassifier``, in eval
             mode.
         path (str): The ``.onnx`` file to write.
-        input_size (Sequence[int]): ``(height, width)`` of the example input.
+        input_size (Sequence[int]): ``(height, width)`` of the input (a
+            fixed size, or the one recorded for a dynamic size).
         dynamic_batch (bool): Accept any batch size. Defaults to True.
         dynamic_size (bool): Accept any image size of at least
             :func:`min_input_size`. Defaults to False.
@@ -172,8 +173,13 @@ def export_onnx(classifier: nn.Module,
         low = min_input_size(classifier)
         axes[2] = torch.export.Dim('height', min=low)
         axes[3] = torch.export.Dim('width', min=low)
-    # Two images: a batch of one would be specialised to a constant.
-    example = torch.randn(2 if dynamic_batch else 1, 3, height, width)
+    # torch.export fixes any size that is 1 in the example: two images, and
+    # for a dynamic size a last feature map of at least 2x2.
+    example_size = [
+        max(side, 2 * _TOTAL_STRIDE) if dynamic_size else side
+        for side in (height, width)
+    ]
+    example = torch.randn(2 if dynamic_batch else 1, 3, *example_size)
     with warnings.catch_warnings():
         # BiLSTM2D re-flattens its LSTM weights in every forward; the
         # exporter warns about the assignment, which changes no value.
@@ -186,6 +192,15 @@ def export_onnx(classifier: nn.Module,
             dynamic_shapes={'inputs': axes},
             opset_version=opset,
             verbose=False)
+    shape = program.model.graph.inputs[0].shape
+    static = [axis for axis in axes if isinstance(shape[axis], int)]
+    if static:
+        # The exporter falls back to fixed sizes when torch.export fails
+        # with dynamic ones; a file must not claim what it cannot take.
+        raise RuntimeError(
+            f'torch\'s exporter fixed input axes {static} that were asked '
+            f'to be dynamic (input shape {list(shape)}); export with a fixed '
+            'image size.')
     props = dict(
         output='softmax' if softmax else 'logits',
         input_size=[height, width],
@@ -202,9 +217,7 @@ def export_onnx(classifier: nn.Module,
 def fixed_size_reason(classifier: nn.Module) -> Optional[str]:
     """Why the classifier's ONNX file cannot take any image size, or None
     if it can."""
-    neck = getattr(classifier, 'neck', None)
-    if neck is not None and any(
-            isinstance(m, nn.LSTM) for m in neck.modules()):
+    if any(isinstance(m, nn.LSTM) for m in classifier.modules()):
         return ('with a dynamic image size, torch\'s exporter writes a '
                 'Reshape in the LSTM neck (the rows of the map back to the '
                 'batch) that fails in ONNX Runtime at every size')

@@ -11,7 +11,7 @@ import onnx
 import pytest
 import torch
 from fresh_checkpoint import BASELINE_DEMO_CONFIG
-from helpers import REPO_ROOT, WITHOUT_TORCH
+from helpers import REPO_ROOT, WITHOUT_TORCH, tiny_model_config
 from mmengine.config import Config
 from mmpretrain.apis import get_model
 
@@ -139,3 +139,9 @@ def test_lstm_neck_keeps_a_fixed_image_size(tiny_classifier):
     assert min_input_size(tiny_classifier) == 31
     baseline = get_model(Config.fromfile(BASELINE_DEMO_CONFIG), device='cpu')
     assert fixed_size_reason(baseline) is None
+    without_neck = get_model(
+        tiny_model_config(
+            osp.join(REPO_ROOT, 'configs', '_base_', 'models',
+                     'convnext-lstm-tiny_model-d.py')),
+        device='cpu')
+    assert fixed_size_reason(without_neck) is None
