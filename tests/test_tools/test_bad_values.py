@@ -126,14 +126,11 @@ model = dict(backbone=dict(_delete_=True, type='RefusingBackbone', depth=0))
                        'model.backbone.depth to 1 or more.')
 
 
-# The tool prints any ConfigError as one line; the model's own checks raise
-# plain ValueErrors until they raise ConfigError. Drop this mark then: the
-# strict xfail fails as soon as these print one line.
-@pytest.mark.xfail(
-    strict=True, reason='the model checks raise ValueError, not ConfigError')
 @pytest.mark.parametrize('option, words', [
     ('model.backbone.drop_path_rate=1.0', 'drop_path_rate'),
     ('model.backbone.drop_path_rate=-0.1', '-0.1'),
+    ('model.backbone.arch=huge', 'arch'),
+    ('model.neck.hidden_channels=0', 'hidden_channels'),
 ])
 def test_bad_model_values_are_one_error_line(option, words, small_demo,
                                              repo_root, tmp_path):
