@@ -19,7 +19,7 @@ from helpers import REPO_ROOT  # noqa: E402
 # folder is on sys.path); appended, so that no tool shadows a library.
 sys.path += [
     osp.join(REPO_ROOT, 'tools', folder)
-    for folder in ('analysis_tools', 'gpu', 'visualization', '')
+    for folder in ('analysis_tools', 'deployment', 'gpu', 'visualization', '')
 ]
 # The real datasets live beside the checkout (developers' machines and CI);
 # MMCONVNEXT_LSTM_SHARED_DATA points elsewhere.

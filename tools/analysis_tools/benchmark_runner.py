@@ -27,6 +27,7 @@ repetitions and the range.
 import os.path as osp
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from contextlib import contextmanager, nullcontext
@@ -178,8 +179,12 @@ class _ModelUnderTest:
         return step
 
     def onnxruntime_step(self, size: int, batch: int) -> Callable[[], None]:
-        from mmconvnext_lstm.deployment import (INPUT_NAME, export_onnx,
-                                                onnxruntime_session)
+        # The exporter is a tool of its own, beside this one.
+        sys.path.append(
+            osp.join(
+                osp.dirname(osp.dirname(osp.abspath(__file__))), 'deployment'))
+        from onnx_export import INPUT_NAME, export_onnx
+        from onnx_verify import onnxruntime_session
         if size not in self._onnx_sessions:
             self.model.eval()
             with tempfile.TemporaryDirectory() as folder:

@@ -15,14 +15,14 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.apis import get_model
 
 import mmconvnext_lstm  # noqa: F401  registers our models; safe torch.load
-from mmconvnext_lstm.deployment import (DEFAULT_OPSET, DEFAULT_TOLERANCE,
-                                        export_onnx, fixed_size_reason,
-                                        image_files, image_inputs,
-                                        min_input_size, pipeline_input_size,
-                                        preprocess_metadata, verify_onnx)
 from mmconvnext_lstm.utils import (checkpoint_state_dict, compare_state_dicts,
                                    read_checkpoint)
 from mmconvnext_lstm.utils.errors import CheckpointError, UsageError
+from onnx_export import (DEFAULT_OPSET, export_onnx, fixed_size_reason,
+                         min_input_size, pipeline_input_size,
+                         preprocess_metadata)
+from onnx_verify import (DEFAULT_TOLERANCE, image_files, image_inputs,
+                         verify_onnx)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_IMAGES = osp.join(REPO_ROOT, 'demo', 'cifar10_demo', 'test')

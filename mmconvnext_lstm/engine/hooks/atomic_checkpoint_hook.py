@@ -10,10 +10,15 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
-from mmconvnext_lstm.utils.checkpoint import (
-    WEIGHTS_DIGEST_KEY, checkpoint_state_dict, compare_state_dicts,
-    complete_checkpoints, read_checkpoint, remove_partial_files,
-    weights_digest, write_atomically)
+# yapf: disable
+from mmconvnext_lstm.utils.checkpoint import (WEIGHTS_DIGEST_KEY,
+                                              checkpoint_state_dict,
+                                              compare_state_dicts,
+                                              complete_checkpoints,
+                                              read_checkpoint,
+                                              remove_partial_files,
+                                              weights_digest, write_atomically)
+# yapf: enable
 from mmconvnext_lstm.utils.errors import CheckpointError
 
 LAST_CHECKPOINT = 'last_checkpoint'

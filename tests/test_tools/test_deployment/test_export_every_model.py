@@ -10,8 +10,8 @@ import torch
 from helpers import REPO_ROOT, tiny_model_config
 from mmpretrain.apis import get_model
 
-from mmconvnext_lstm.deployment import (ClassifierOutput, export_onnx,
-                                        fixed_size_reason, onnxruntime_session)
+from onnx_export import ClassifierOutput, export_onnx, fixed_size_reason
+from onnx_verify import onnxruntime_session
 
 pytestmark = pytest.mark.e2e
 

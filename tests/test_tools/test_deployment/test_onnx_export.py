@@ -15,11 +15,10 @@ from helpers import REPO_ROOT, WITHOUT_TORCH, tiny_model_config
 from mmengine.config import Config
 from mmpretrain.apis import get_model
 
-from mmconvnext_lstm.deployment import (ClassifierOutput, fixed_size_reason,
-                                        min_input_size, onnxruntime_session,
-                                        pipeline_input_size,
-                                        preprocess_metadata)
 from mmconvnext_lstm.utils.errors import ConfigError
+from onnx_export import (ClassifierOutput, fixed_size_reason, min_input_size,
+                         pipeline_input_size, preprocess_metadata)
+from onnx_verify import onnxruntime_session
 
 pytestmark = pytest.mark.unit
 

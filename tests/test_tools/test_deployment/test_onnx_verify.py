@@ -7,8 +7,7 @@ import pytest
 import torch
 from helpers import REPO_ROOT
 
-from mmconvnext_lstm.deployment import (compare_outputs, image_files,
-                                        image_inputs, verify_onnx)
+from onnx_verify import compare_outputs, image_files, image_inputs, verify_onnx
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from fresh_checkpoint import DEMO_CONFIG
 from helpers import tiny_model_config
 from mmpretrain.apis import get_model
 
-from mmconvnext_lstm.deployment import export_onnx, preprocess_metadata
+from onnx_export import export_onnx, preprocess_metadata
 
 
 @pytest.fixture(scope='session')

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .onnx_export import INPUT_NAME, ClassifierOutput
+from onnx_export import INPUT_NAME, ClassifierOutput
 
 # Largest |logit difference| accepted by default: float32 rounding across
 # the model's 30-odd layers stays near 1e-6 at random and trained weights.

@@ -21,7 +21,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from ..utils.errors import ConfigError
+from mmconvnext_lstm.utils.errors import ConfigError
 
 # torch 2.14's dynamo exporter writes opset 20 natively; ONNX Runtime runs it
 # since 1.17.
