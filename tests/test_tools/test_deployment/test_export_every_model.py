@@ -16,7 +16,8 @@ from onnx_verify import onnxruntime_session
 pytestmark = pytest.mark.e2e
 
 MODEL_CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'models', '*.py')))
+    glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'models', '*', '*.py')))
+assert len(MODEL_CONFIGS) == 12, MODEL_CONFIGS
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ def test_lstm_neck_keeps_a_fixed_image_size(tiny_classifier):
     assert fixed_size_reason(baseline) is None
     without_neck = get_model(
         tiny_model_config(
-            osp.join(REPO_ROOT, 'configs', '_base_', 'models',
-                     'convnext-lstm-tiny_model-d.py')),
+            osp.join(REPO_ROOT, 'configs', '_base_', 'models', 'convnext_lstm',
+                     'convnext-lstm-tiny-model-d.py')),
         device='cpu')
     assert fixed_size_reason(without_neck) is None
