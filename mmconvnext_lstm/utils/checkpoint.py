@@ -146,6 +146,11 @@ _SCAN_GLOBALS = {
     'collections OrderedDict': 'OrderedDict',
     'collections Counter': 'Counter',  # MultiStepLR's milestones
     'torch._utils _rebuild_tensor_v2': 'tensor',
+    # A tensor with Python attributes: torch.compile marks the parameters
+    # it traced (``_dynamo_static_input_type``), and their state dict keeps
+    # the mark.
+    'torch._tensor _rebuild_from_type_v2': 'tensor_with_attributes',
+    'torch Tensor': 'Tensor',
     '_codecs encode': 'encode',
     **{
         f'torch {name}': name
@@ -216,6 +221,12 @@ def _reduce(func: _Item, args) -> object:
         return values[0]
     if name == 'tensor' and kinds[:1] == ['storage']:
         return _container('tensor', values)
+    if name == 'tensor_with_attributes' and kinds == [
+            'global', 'global', 'tuple', 'dict'
+    ] and (values[0].value, values[1].value) == ('tensor', 'Tensor') and all(
+            isinstance(key, str) and type(value) is not _Item
+            for key, value in values[3].value.items()):
+        return _reduce(values[0], values[2])
     if name == 'encode' and atoms[1:] == ('latin1', ) and isinstance(
             atoms[0], str):
         return atoms[0].encode('latin1')

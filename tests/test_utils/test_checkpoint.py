@@ -256,6 +256,27 @@ def flip_bits(path, model, count):
         f.write(data)
 
 
+def test_tensors_with_attributes_load(tmp_path):
+    """torch.compile marks the parameters it traced with an attribute, which
+    their state dict keeps (pickled by ``_rebuild_from_type_v2``)."""
+    weight = torch.arange(6.).reshape(2, 3)
+    weight._dynamo_static_input_type = 'unguarded'
+    path = str(tmp_path / 'compiled.pth')
+    torch.save(dict(state_dict=dict(weight=weight)), path)
+    loaded = read_checkpoint(path)['state_dict']
+    assert torch.equal(loaded['weight'], weight)
+    assert loaded['weight']._dynamo_static_input_type == 'unguarded'
+
+
+def test_tensor_attributes_must_be_plain_values(tmp_path):
+    tensor = torch.zeros(2)
+    tensor.payload = {'nested': 1}
+    path = str(tmp_path / 'attribute.pth')
+    torch.save(dict(state_dict=dict(weight=tensor)), path)
+    with pytest.raises(CheckpointError, match='a call of tensor_with_attributes'):
+        read_checkpoint(path)
+
+
 @pytest.mark.parametrize('bits', [1, 20])
 def test_weights_digest_catches_bit_flips_without_sidecar(tmp_path, bits):
     model = nn.Linear(3, 2)
