@@ -9,8 +9,8 @@ Three probes, each recorded with its error if it fails:
 - ``lstm``: a bidirectional ``nn.LSTM`` forward and backward under
   ``torch.autocast(device, torch.bfloat16)``, with its relative error
   against fp32;
-- ``neck_decision``: ``lstm_autocast_supported(device, torch.bfloat16)`` of
-  ``mmconvnext_lstm.models.necks.bilstm2d`` (when False the neck runs its
+- ``neck_decision``: ``lstm_autocast_supported(device_type, torch.bfloat16)``
+  of ``mmconvnext_lstm.models.necks.bilstm2d`` (when False the neck runs its
   LSTMs in fp32 under autocast), or None where the package has no such
   function;
 - ``neck``: the BiLSTM2D neck itself, forward and backward on a
@@ -69,7 +69,8 @@ def neck_decision(device: str):
             lstm_autocast_supported
     except ImportError:
         return None
-    return bool(lstm_autocast_supported(torch.device(device), torch.bfloat16))
+    return bool(
+        lstm_autocast_supported(torch.device(device).type, torch.bfloat16))
 
 
 def main() -> int:
