@@ -1,11 +1,7 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""ConvNeXt-LSTM for mmpretrain.
-
-Importing the package checks the versions of mmcv, mmengine and mmpretrain,
-registers its modules in mmpretrain's registries and its model names in
-mmpretrain's model hub, and makes every checkpoint loader of mmengine and
-mmpretrain read through its checked, weights-only reader.
-"""
+"""ConvNeXt-LSTM for mmpretrain. Importing it checks the OpenMMLab versions,
+registers the modules and model names, and makes mmengine's checkpoint
+loaders read through the checked, weights-only reader."""
 import warnings
 
 import mmcv
@@ -15,9 +11,8 @@ from mmengine.utils import digit_version
 
 from .version import __version__
 
-# Checked here rather than required by setup.py: pip would build the full
-# mmcv from source, which fails on recent torch; mmcv-lite or an existing
-# full mmcv both provide ``import mmcv``.
+# Checked here, not required by setup.py: pip would build the full mmcv from
+# source, which fails on recent torch; mmcv-lite provides ``import mmcv`` too.
 _REQUIREMENTS = {
     'mmcv': (mmcv.__version__, '2.0.0', '2.4.0'),
     'mmengine': (mmengine.__version__, '0.8.3', '1.0.0'),

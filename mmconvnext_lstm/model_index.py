@@ -1,30 +1,19 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Where the package's configs and model index are, and our model names in
-mmpretrain's model hub."""
+"""Where the configs and model index are; our models in mmpretrain's hub."""
 import os.path as osp
 
 from mmpretrain.apis import ModelHub
 
 PACKAGE_ROOT = osp.dirname(osp.abspath(__file__))
-# An installed package has what mim reads (configs, tools, model-index.yml)
-# in <package>/.mim (setup.py copies them there, or links them for an
-# editable install); a source checkout at its root.
+# What mim reads (configs, tools, model-index.yml): in <package>/.mim when
+# installed (setup.py copies or links them), else at the checkout's root.
 MIM_ROOTS = (osp.join(PACKAGE_ROOT, '.mim'), osp.dirname(PACKAGE_ROOT))
 
 
 def package_file(*parts: str) -> str:
-    """Return the path of a file or folder that mim reads from the package.
-
-    Args:
-        *parts (str): Its path under the repository root, e.g.
-            ``'configs', '_base_', 'models'`` or ``'model-index.yml'``.
-
-    Returns:
-        str: The path under ``<package>/.mim``, else under the checkout.
-
-    Raises:
-        FileNotFoundError: Neither has it.
-    """
+    """The path of ``parts`` (e.g. ``'configs', '_base_'``) under
+    ``<package>/.mim``, else under the checkout; FileNotFoundError if
+    neither has it."""
     candidates = [osp.join(root, *parts) for root in MIM_ROOTS]
     for path in candidates:
         if osp.exists(path):

@@ -2,7 +2,7 @@
 """Tiny ImageNet read from its official ``tiny-imagenet-200`` folder."""
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
@@ -35,10 +35,8 @@ class TinyImageNet(BaseDataset):
         ├── val/val_annotations.txt   "<file>\\t<wnid>\\t<box x0 y0 x1 y1>"
         └── test/images/test_<i>.JPEG  (no labels)
 
-    Labels follow ``wnids.txt``; class names come from ``words.txt``. Papers
-    report accuracy on the labelled ``val`` split. Some images are
-    grayscale: ``LoadImageFromFile`` (colour mode by default) returns them
-    with three channels like the others.
+    Labels follow ``wnids.txt``, class names ``words.txt``; papers report
+    accuracy on the labelled ``val`` split.
 
     Args:
         data_root (str): The ``tiny-imagenet-200`` folder.
@@ -46,10 +44,6 @@ class TinyImageNet(BaseDataset):
             inference only). Defaults to ``'train'``.
         **kwargs: Other arguments of mmpretrain's ``BaseDataset``
             (``pipeline``, ``indices``, ``test_mode``...).
-
-    Raises:
-        ConfigError: ``split`` is unknown, a file or folder of the layout is
-            missing, or a listing file is malformed.
     """
 
     SPLITS = ('train', 'val', 'test')
@@ -62,116 +56,104 @@ class TinyImageNet(BaseDataset):
         self.split = split
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
-    def _path(self, *parts: str) -> str:
-        return osp.join(self.data_root, *parts)
-
-    def _require(self, path: str, what: str, isdir: bool = False) -> None:
-        """Raise a ConfigError naming ``path`` if it is missing."""
+    def _require(self, what: str, *parts: str, isdir: bool = False) -> str:
+        """The path of ``parts`` under the data root; a ConfigError naming
+        it if it is missing."""
+        path = osp.join(self.data_root, *parts)
         if not (osp.isdir(path) if isdir else osp.isfile(path)):
             raise ConfigError(
                 f'Tiny ImageNet: {what} {path} not found (data_root='
                 f'{self.data_root!r}, resolved to '
                 f'{osp.abspath(self.data_root)}). {EXPECTED_LAYOUT}')
+        return path
 
     def _read_lines(self, name: str) -> List[str]:
-        path = self._path(name)
-        self._require(path, f'the class list {name}')
-        with open(path, encoding='utf-8') as f:
+        with open(
+                self._require('the class list', name), encoding='utf-8') as f:
             return [line.rstrip('\n') for line in f if line.strip()]
 
-    def _read_wnids(self) -> List[str]:
+    def _read_classes(self) -> Tuple[List[str], List[str]]:
+        """The class ids of ``wnids.txt`` and their names in ``words.txt``."""
         wnids = [line.strip() for line in self._read_lines('wnids.txt')]
         if not wnids or any(len(wnid.split()) != 1 for wnid in wnids):
             raise ConfigError(
-                f'Tiny ImageNet: {self._path("wnids.txt")} must list one '
-                f'WordNet id (e.g. n01443537) per line. {EXPECTED_LAYOUT}')
-        return wnids
-
-    def _read_class_names(self, wnids: List[str]) -> List[str]:
-        names: Dict[str, str] = {}
-        for line in self._read_lines('words.txt'):
-            wnid, _, name = line.partition('\t')
-            names[wnid.strip()] = name.strip()
+                f'Tiny ImageNet: {osp.join(self.data_root, "wnids.txt")} must '
+                'list one WordNet id (e.g. n01443537) per line. '
+                f'{EXPECTED_LAYOUT}')
+        names = dict(
+            (wnid.strip(), name.strip())
+            for wnid, _, name in (line.partition('\t')
+                                  for line in self._read_lines('words.txt')))
         missing = [wnid for wnid in wnids if wnid not in names]
         if missing:
             raise ConfigError(
-                f'Tiny ImageNet: {self._path("words.txt")} has no name for '
-                f'{len(missing)} class(es) of wnids.txt, e.g. {missing[0]}; '
-                'each line must be "<wnid>\\t<names>".')
-        return [names[wnid] for wnid in wnids]
+                f'Tiny ImageNet: {osp.join(self.data_root, "words.txt")} has '
+                f'no name for {len(missing)} class(es) of wnids.txt, e.g. '
+                f'{missing[0]}; each line must be "<wnid>\\t<names>".')
+        return wnids, [names[wnid] for wnid in wnids]
 
     @staticmethod
     def _list_images(folder: str) -> List[str]:
-        return sorted(
-            name for name in os.listdir(folder)
+        images = sorted(
+            osp.join(folder, name) for name in os.listdir(folder)
             if name.lower().endswith(IMAGE_EXTENSIONS))
+        if not images:
+            raise ConfigError(
+                f'Tiny ImageNet: {folder} holds no image '
+                f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
+        return images
 
-    def _load_train(self, wnids: List[str]) -> List[dict]:
-        data_list = []
-        for label, wnid in enumerate(wnids):
-            folder = self._path('train', wnid, 'images')
-            self._require(
-                folder, f'the training images of class {wnid}', isdir=True)
-            images = self._list_images(folder)
-            if not images:
-                raise ConfigError(
-                    f'Tiny ImageNet: {folder} holds no image '
-                    f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
-            data_list += [
-                dict(img_path=osp.join(folder, name), gt_label=label)
-                for name in images
-            ]
-        return data_list
-
-    def _load_val(self, wnids: List[str]) -> List[dict]:
-        annotations = self._path('val', 'val_annotations.txt')
-        self._require(annotations, 'the validation labels')
-        folder = self._path('val', 'images')
-        self._require(folder, 'the validation images folder', isdir=True)
-        label_of = {wnid: label for label, wnid in enumerate(wnids)}
+    def _load_val(self, label_of: Dict[str, int]) -> List[dict]:
+        annotations = self._require('the validation labels', 'val',
+                                    'val_annotations.txt')
+        self._require(
+            'the validation images folder', 'val', 'images', isdir=True)
         data_list = []
         with open(annotations, encoding='utf-8') as f:
             for line_number, line in enumerate(f, 1):
+                fields = [field.strip() for field in line.split('\t')]
                 if not line.strip():
                     continue
-                fields = line.split('\t')
-                if len(fields) < 2 or fields[1].strip() not in label_of:
+                if len(fields) < 2 or fields[1] not in label_of:
                     raise ConfigError(
                         f'Tiny ImageNet: line {line_number} of {annotations} '
                         f'is {line.strip()!r}; expected "<file>\\t<wnid>'
                         '\\t<x0>\\t<y0>\\t<x1>\\t<y1>" with a wnid listed in '
                         'wnids.txt.')
-                img_path = osp.join(folder, fields[0].strip())
-                self._require(
-                    img_path,
-                    f'the image on line {line_number} of {annotations},')
+                where = f'the image on line {line_number} of {annotations},'
                 data_list.append(
                     dict(
-                        img_path=img_path,
-                        gt_label=label_of[fields[1].strip()]))
+                        img_path=self._require(where, 'val', 'images',
+                                               fields[0]),
+                        gt_label=label_of[fields[1]]))
         return data_list
-
-    def _load_test(self) -> List[dict]:
-        folder = self._path('test', 'images')
-        self._require(folder, 'the test images folder', isdir=True)
-        return [
-            dict(img_path=osp.join(folder, name))
-            for name in self._list_images(folder)
-        ]
 
     def load_data_list(self) -> List[dict]:
         """Read the split's image paths and labels and set the classes."""
-        self._require(self.data_root, 'the dataset folder', isdir=True)
-        wnids = self._read_wnids()
+        self._require('the dataset folder', isdir=True)
+        wnids, names = self._read_classes()
         # An explicit `classes`/`metainfo` from the config wins.
-        self._metainfo.setdefault('classes',
-                                  tuple(self._read_class_names(wnids)))
+        self._metainfo.setdefault('classes', tuple(names))
         self._metainfo.setdefault('wnids', tuple(wnids))
-        if self.split == 'train':
-            return self._load_train(wnids)
         if self.split == 'val':
-            return self._load_val(wnids)
-        return self._load_test()
+            return self._load_val({wnid: i for i, wnid in enumerate(wnids)})
+        if self.split == 'test':
+            folder = self._require(
+                'the test images folder', 'test', 'images', isdir=True)
+            return [dict(img_path=path) for path in self._list_images(folder)]
+        data_list = []
+        for label, wnid in enumerate(wnids):
+            folder = self._require(
+                f'the training images of class {wnid}',
+                'train',
+                wnid,
+                'images',
+                isdir=True)
+            data_list += [
+                dict(img_path=path, gt_label=label)
+                for path in self._list_images(folder)
+            ]
+        return data_list
 
     def extra_repr(self) -> List[str]:
         return [f'Split: \t{self.split}', f'Root: \t{self.data_root}']

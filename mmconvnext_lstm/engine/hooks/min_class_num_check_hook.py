@@ -13,22 +13,14 @@ class MinClassNumCheckHook(ClassNumCheckHook):
     says what to set.
 
     Before training, validation and testing it refuses a
-    ``model.head.num_classes`` smaller than the number of classes in the
-    dataset's metainfo; without the check that fails deep in the loss
-    (``IndexError: Target 5 is out of bounds``) or, when testing, scores
-    some classes never. It differs from mmpretrain's hook in that it
-
-    - raises :class:`UsageError`, which the tools print as one line, where
-      mmpretrain's asserts;
-    - checks the head only, and accepts more outputs than classes (a head
-      trained on more classes can evaluate a subset);
-    - passes models without ``head.num_classes`` and datasets without
-      ``classes`` silently, where mmpretrain's warns;
-    - warns, once per split, when a subset of the dataset (``indices``) has
-      images of only some of its classes: ``indices=N`` takes the first N
-      images, which of a folder per class (mmpretrain's ``CustomDataset``)
-      are those of the first classes. The warning names the classes covered
-      and how to spread the subset.
+    ``model.head.num_classes`` smaller than the dataset's number of classes
+    (which would fail deep in the loss, or score some classes never). Unlike
+    mmpretrain's hook it raises :class:`UsageError` (one line from the
+    tools) rather than asserting, accepts a head with more outputs than
+    classes, and passes models and datasets without the fields silently.
+    It also warns, once per split, when a subset (``indices``) covers only
+    some of the classes: ``indices=N`` takes the first N images, which of a
+    folder per class are those of the first classes.
     """
 
     def __init__(self):

@@ -25,12 +25,9 @@ def patchify_stem(in_channels: int, out_channels: int,
 
 def overlap_stem(in_channels: int, out_channels: int,
                  norm_cfg: dict) -> nn.Sequential:
-    """The paper's stem (Table 1): a 7x7 stride-2 conv, a 2x2 stride-2 conv,
-    then a norm.
-
-    The overlapping 7x7 window loses less of the image than a 4x4 patchify
-    step of the same total stride, which matters on 32 and 64 px inputs.
-    """
+    """The paper's stem (Table 1): a 7x7 stride-2 conv, whose overlapping
+    windows lose less of a small image than a patchify step, then a 2x2
+    stride-2 conv and a norm."""
     return nn.Sequential(
         nn.Conv2d(
             in_channels, out_channels, kernel_size=7, stride=2, padding=3),
@@ -42,8 +39,8 @@ _STEMS = {'patchify': patchify_stem, 'overlap': overlap_stem}
 
 
 def min_input_size(layers: nn.Module) -> int:
-    """The smallest input side for which every Conv2d in ``layers``, in
-    order, leaves a map of at least one pixel."""
+    """The smallest input side for which every Conv2d in ``layers`` leaves
+    a map of at least one pixel."""
     size = 1
     convs = [m for m in layers.modules() if isinstance(m, nn.Conv2d)]
     for conv in reversed(convs):
@@ -80,13 +77,9 @@ class MultiScaleConvNeXt(BaseBackbone):
             stride-2 convs, ``'patchify'`` for ConvNeXt's 4x4 stride-4 conv.
             Defaults to 'overlap'.
         block_cfg (dict): Config of the blocks, built from the registry with
-            the per-block arguments added, e.g.
-            ``dict(type='MultiScaleConvNeXtBlock', conv_impl='grouped')``;
-            its ``conv_impl`` (``'auto'`` if absent) also decides whether
-            the stem runs channels-last, as the CPU kernels do.
-            ConvNeXt's block is
-            ``'mmpretrain.models.backbones.convnext.ConvNeXtBlock'`` (mmengine
-            imports a dotted type).
+            the per-block arguments added. ConvNeXt's block is
+            ``'mmpretrain.models.backbones.convnext.ConvNeXtBlock'``. Its
+            ``conv_impl`` also decides whether the stem runs channels-last.
             Defaults to ``dict(type='MultiScaleConvNeXtBlock')``.
         norm_cfg (dict): The config dict for norm layers.
             Defaults to ``dict(type='LN2d', eps=1e-6)``.
@@ -147,12 +140,10 @@ class MultiScaleConvNeXt(BaseBackbone):
         self.num_stages = len(self.depths)
         self.out_indices = self._parse_out_indices(out_indices,
                                                    self.num_stages)
-        if not (isinstance(frozen_stages, int)
-                and 0 <= frozen_stages <= self.num_stages):
+        if frozen_stages not in range(self.num_stages + 1):
             raise ConfigError(
-                f'frozen_stages must be an int from 0 (train all) to '
-                f'{self.num_stages} (freeze every stage), got '
-                f'{frozen_stages!r}.')
+                'frozen_stages must be an int from 0 (train all) to '
+                f'{self.num_stages}, got {frozen_stages!r}.')
         if stem_type not in _STEMS:
             raise ConfigError(f'Unknown stem_type {stem_type!r}; choose one '
                               f'of {sorted(_STEMS)}.')
@@ -164,14 +155,17 @@ class MultiScaleConvNeXt(BaseBackbone):
         self.conv_impl = block_cfg.get('conv_impl', 'auto')
         self.gap_before_final_norm = gap_before_final_norm
 
-        # stochastic depth decay rule
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
-
-        # The stem and the 3 downsample layers between stages.
+        # Stochastic depth grows linearly from 0 to drop_path_rate.
+        rates = iter(torch.linspace(0, drop_path_rate, sum(self.depths)))
+        block_args = dict(
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            layer_scale_init_value=layer_scale_init_value,
+            with_cp=with_cp)
+        # The stem, then a downsample layer before each further stage.
         self.downsample_layers = ModuleList(
             [_STEMS[stem_type](in_channels, self.channels[0], norm_cfg)])
         self.stages = ModuleList()
-        block_idx = 0
         for i, (depth, channels) in enumerate(zip(self.depths, self.channels)):
             if i >= 1:
                 self.downsample_layers.append(
@@ -181,21 +175,16 @@ class MultiScaleConvNeXt(BaseBackbone):
                             self.channels[i - 1],
                             channels,
                             kernel_size=2,
-                            stride=2),
-                    ))
+                            stride=2)))
             self.stages.append(
                 Sequential(*[
                     MODELS.build(
                         block_cfg,
                         default_args=dict(
                             in_channels=channels,
-                            drop_path_rate=dpr[block_idx + j],
-                            norm_cfg=norm_cfg,
-                            act_cfg=act_cfg,
-                            layer_scale_init_value=layer_scale_init_value,
-                            with_cp=with_cp)) for j in range(depth)
+                            drop_path_rate=next(rates).item(),
+                            **block_args)) for _ in range(depth)
                 ]))
-            block_idx += depth
             if i in self.out_indices:
                 self.add_module(f'norm{i}',
                                 build_norm_layer(norm_cfg, channels))
@@ -212,37 +201,33 @@ class MultiScaleConvNeXt(BaseBackbone):
                     f'of {sorted(cls.arch_settings)} or pass a dict with '
                     '"depths" and "channels".')
             arch = cls.arch_settings[arch]
-        if not isinstance(arch, dict) or not {'depths', 'channels'
-                                              } <= set(arch):
-            raise ConfigError(
-                'An arch dict must have the keys "depths" and "channels", '
-                f'got {arch!r}.')
+        if not (isinstance(arch, dict)
+                and {'depths', 'channels'} <= set(arch)):
+            raise ConfigError('An arch dict must have the keys "depths" and '
+                              f'"channels", got {arch!r}.')
         depths, channels = list(arch['depths']), list(arch['channels'])
         if len(depths) != len(channels) or not depths:
             raise ConfigError(
                 f'The arch\'s "depths" ({depths}) and "channels" '
-                f'({channels}) must be non-empty and of the same length, one '
-                'entry per stage.')
+                f'({channels}) must be non-empty and of the same length.')
         return depths, channels
 
     @staticmethod
     def _parse_out_indices(out_indices, num_stages):
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        if not isinstance(out_indices, Sequence) or not all(
-                isinstance(i, int) for i in out_indices):
+        indices = [out_indices] if isinstance(out_indices,
+                                              int) else out_indices
+        if not (isinstance(indices, Sequence)
+                and all(isinstance(i, int) for i in indices)):
             raise ConfigError('out_indices must be an int or a sequence of '
                               f'ints, got {out_indices!r}.')
-        parsed = []
-        for index in out_indices:
+        for index in indices:
             if not -num_stages <= index < num_stages:
                 raise ConfigError(
                     f'out_indices entry {index} is out of range for '
-                    f'{num_stages} stages; use 0 to {num_stages - 1} '
-                    f'(or -{num_stages} to -1).')
-            parsed.append(index % num_stages)
+                    f'{num_stages} stages; use 0 to {num_stages - 1}.')
+        parsed = [index % num_stages for index in indices]
         if len(set(parsed)) != len(parsed):
-            raise ConfigError(f'out_indices {list(out_indices)} name a stage '
+            raise ConfigError(f'out_indices {list(indices)} name a stage '
                               'twice.')
         return parsed
 

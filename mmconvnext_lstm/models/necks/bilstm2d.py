@@ -14,12 +14,8 @@ from ...utils.errors import ConfigError
 @lru_cache(maxsize=None)
 def lstm_autocast_supported(device_type: str, dtype: torch.dtype) -> bool:
     """Whether ``nn.LSTM`` trains under ``torch.autocast(device_type,
-    dtype)`` on this machine, probed once per process with a tiny LSTM.
-
-    oneDNN builds a bf16 LSTM only on CPUs with native bf16 (AVX-512 BF16,
-    AMX), and an fp16 one on none; elsewhere the LSTM raises "could not
-    create a primitive descriptor". cuDNN runs both.
-    """
+    dtype)`` here, probed once per process: oneDNN has a bf16 LSTM only on
+    CPUs with native bf16 and an fp16 one on none; cuDNN has both."""
     lstm = nn.LSTM(2, 2, batch_first=True).to(device_type)
     x = torch.zeros(1, 1, 2, device=device_type, requires_grad=True)
     try:
@@ -41,18 +37,13 @@ class BiLSTM2D(BaseModule):
     layer maps them back to C channels. Then the map is globally pooled and
     normalised, so a :class:`LinearClsHead` can follow.
 
-    The input is the last stage's *normalised* map, as ConvNeXt-style
-    backbones give it with ``gap_before_final_norm=False``, so unlike a
-    Sequencer2D block the LSTMs get no norm of their own. Their output is
-    added to that map (``residual=True``): the features the convolutions
-    extracted reach the head unchanged while the randomly initialised LSTMs
-    learn, and at 32 px inputs, where the map is 1x1 and the LSTMs see
-    sequences of length 1, the layer cannot do worse than skipping them.
-
-    Under autocast the LSTMs run in the autocast dtype where the device has
-    such a kernel, and in fp32 where it has none (most CPUs without
-    AVX-512, see :func:`lstm_autocast_supported`); the rest of the layer
-    follows autocast either way.
+    The input is the last stage's *normalised* map (the backbone's
+    ``gap_before_final_norm=False``), so the LSTMs get no norm of their own;
+    their output is added to it (``residual=True``), so the convolutional
+    features reach the head unchanged while the LSTMs learn (at 32 px the
+    map is 1x1, sequences of length 1). Under autocast the LSTMs run in fp32
+    where the device has no LSTM kernel for the dtype
+    (:func:`lstm_autocast_supported`).
 
     Args:
         in_channels (int): Channels of the input map, the backbone's last
@@ -120,11 +111,9 @@ class BiLSTM2D(BaseModule):
     @staticmethod
     def run_lstm(lstm: nn.LSTM, sequences: torch.Tensor) -> torch.Tensor:
         """The outputs of ``lstm`` for (N, L, C) ``sequences``, in fp32
-        where autocast is on but the device has no LSTM kernel for its
-        dtype."""
-        # After DDP's replication, .to() or a memory-format change the
-        # weights may no longer be one contiguous chunk, which cuDNN warns
-        # about and copies on every call; a no-op on the CPU.
+        where autocast has no LSTM kernel for its dtype."""
+        # After DDP's replication or .to() cuDNN would warn and copy the
+        # weights into one chunk on every call; a no-op on the CPU.
         lstm.flatten_parameters()
         device_type = sequences.device.type
         if torch.is_autocast_enabled(device_type) and not \

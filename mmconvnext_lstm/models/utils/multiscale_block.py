@@ -15,18 +15,10 @@ from .depthwise_conv import DepthwiseConv2d, check_conv_impl, resolve_conv_impl
 
 
 class PointwiseConv2d(nn.Linear):
-    """A 1x1 conv of an (N, C, H, W) map, computed as a ``nn.Linear`` over
-    the channels of its NHWC view, as mmpretrain's ConvNeXtBlock computes
-    its 1x1 convs (``linear_pw_conv=True``). With channels-last memory both
-    permutes are views.
-
-    Args:
-        in_channels (int): Number of input channels.
-        out_channels (int): Number of output channels.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__(in_channels, out_channels)
+    """A 1x1 conv of an (N, C, H, W) map as ``nn.Linear(in_channels,
+    out_channels)`` over its channels, as mmpretrain's ConvNeXtBlock
+    computes its 1x1 convs; in channels-last memory both permutes are
+    views."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
@@ -52,29 +44,16 @@ def reduced_branch(channels: int, reduced_channels: int, kernel_size: int,
     ``factorized`` computes the k x k conv as a 1 x k conv of the same
     grouping followed by a depthwise k x 1 conv (Table 7's design C).
     """
-    pad = kernel_size // 2
-    reduce = PointwiseConv2d(channels, reduced_channels)
-    if not factorized:
-        return nn.Sequential(
-            reduce,
-            DepthwiseConv2d(
-                reduced_channels,
-                channels,
-                kernel_size,
-                padding=pad,
-                conv_impl=conv_impl))
+    k, pad = kernel_size, kernel_size // 2
+    kernels = [((1, k), (0, pad)),
+               ((k, 1), (pad, 0))] if factorized else [(k, pad)]
+    widths = [reduced_channels] + [channels] * len(kernels)
     return nn.Sequential(
-        reduce,
-        DepthwiseConv2d(
-            reduced_channels,
-            channels, (1, kernel_size),
-            padding=(0, pad),
-            conv_impl=conv_impl),
-        DepthwiseConv2d(
-            channels,
-            channels, (kernel_size, 1),
-            padding=(pad, 0),
-            conv_impl=conv_impl))
+        PointwiseConv2d(channels, reduced_channels), *[
+            DepthwiseConv2d(
+                width, channels, kernel, padding=padding, conv_impl=conv_impl)
+            for width, (kernel, padding) in zip(widths, kernels)
+        ])
 
 
 @MODELS.register_module()
@@ -96,23 +75,12 @@ class MultiScaleConvNeXtBlock(BaseModule):
     width of ConvNeXt's inverted bottleneck. Each branch is one module of
     ``branches``, in the order of the concatenation.
 
-    ``conv_impl`` picks the kernels of the block's depthwise and grouped
-    convs (all :class:`DepthwiseConv2d`); parameters, state dict and outputs
-    are the same for every value:
-
-    - ``'channel_multiplier'``, the CPU kernels: the block runs in
-      channels-last memory (oneDNN's NCHW depthwise-conv backward is slow)
-      and a grouped conv is a depthwise conv of the input with every channel
-      repeated (oneDNN's grouped convs are slow); on maps of at most 4x4
-      pixels the conv or a tap-matrix form is used, whichever a measurement
-      once per process and shape found fastest on this CPU.
-    - ``'grouped'``: ``nn.Conv2d``'s own grouped convs, memory format not
-      forced (not measured against the CPU kernels on a GPU).
-    - ``'auto'``: ``'channel_multiplier'`` for CPU tensors and
-      ``'grouped'`` on any other device, decided from the input.
-
-    Every value crops kernels larger than the map to the taps that can meet
-    it (exact; see :mod:`~mmconvnext_lstm.models.utils.depthwise_conv`).
+    ``conv_impl`` picks the kernels of its depthwise and grouped convs
+    (parameters, state dict and outputs are the same for every value):
+    ``'channel_multiplier'``, the CPU kernels of
+    :class:`DepthwiseConv2d` in channels-last memory; ``'grouped'``,
+    ``nn.Conv2d``'s own grouped convs; ``'auto'``, the first for CPU tensors
+    and the second on other devices.
 
     Args:
         in_channels (int): The number of input channels.
