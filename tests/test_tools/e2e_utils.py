@@ -15,9 +15,18 @@ BIN = osp.dirname(sys.executable)
 # Generous: the machine may be shared; a run takes seconds when it is not.
 TIMEOUT = 600
 
+# ConvNeXt-LSTM-T shrunk so that the CPU tests take seconds.
+SMALL_MODEL = """\
+model = dict(
+    backbone=dict(
+        arch=dict(
+            _delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
+    neck=dict(in_channels=64),
+    head=dict(in_channels=64))
+"""
 # A user's experiment in their own folder: inherits the paper's CIFAR-10
 # recipe by absolute path, changes the data root and the schedule, and
-# shrinks the model so that the CPU tests take seconds.
+# shrinks the model.
 MY_EXP = """\
 _base_ = ['{recipe}']
 custom_imports = dict(
@@ -32,14 +41,8 @@ val_dataloader = dict(
     dataset=dict(type='UncheckedCIFAR10', data_root=data_root))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=3)
-model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
-    neck=dict(in_channels=64),
-    head=dict(in_channels=64))
 default_hooks = dict(logger=dict(interval=1))
-"""
+""" + SMALL_MODEL
 
 # The CIFAR-10 recipe the user's experiment inherits.
 CIFAR_RECIPE = 'configs/convnext_lstm/convnext-lstm-tiny_1xb128_cifar10.py'

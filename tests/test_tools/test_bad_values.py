@@ -7,7 +7,7 @@ import os.path as osp
 import sys
 
 import pytest
-from e2e_utils import run, usage_error
+from e2e_utils import SMALL_MODEL, run, usage_error
 from synthetic_datasets import make_tiny_imagenet
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,7 @@ data_root = '{data_root}'
 train_dataloader = dict(batch_size=4, dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True, depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])),
-    neck=dict(in_channels=64),
-    head=dict(in_channels=64))
-"""
+""" + SMALL_MODEL
 
 
 @pytest.fixture(scope='module')
