@@ -11,7 +11,8 @@ from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ...utils.errors import ConfigError
-from ..utils.checks import check_drop_path_rate, check_layer_scale_init_value
+from ..utils.checks import (check_choice, check_drop_path_rate,
+                            check_layer_scale_init_value)
 from ..utils.depthwise_conv import resolve_conv_impl
 
 
@@ -144,9 +145,7 @@ class MultiScaleConvNeXt(BaseBackbone):
             raise ConfigError(
                 'frozen_stages must be an int from 0 (train all) to '
                 f'{self.num_stages}, got {frozen_stages!r}.')
-        if stem_type not in _STEMS:
-            raise ConfigError(f'Unknown stem_type {stem_type!r}; choose one '
-                              f'of {sorted(_STEMS)}.')
+        check_choice('stem_type', stem_type, tuple(_STEMS))
         # mmpretrain's ConvNeXtBlock does not check these itself.
         check_drop_path_rate(drop_path_rate)
         check_layer_scale_init_value(layer_scale_init_value)

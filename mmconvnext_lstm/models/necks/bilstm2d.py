@@ -9,6 +9,7 @@ from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ...utils.errors import ConfigError
+from ..utils.checks import check_choice
 
 
 @lru_cache(maxsize=None)
@@ -65,8 +66,6 @@ class BiLSTM2D(BaseModule):
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.
     """
-    poolings = ('avg', 'max', None)
-    unions = ('cat', 'add')
 
     def __init__(self,
                  in_channels: int,
@@ -77,12 +76,8 @@ class BiLSTM2D(BaseModule):
                  norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if union not in self.unions:
-            raise ConfigError(
-                f'union must be one of {self.unions}, got {union!r}.')
-        if pooling not in self.poolings:
-            raise ConfigError(
-                f'pooling must be one of {self.poolings}, got {pooling!r}.')
+        check_choice('union', union, ('cat', 'add'))
+        check_choice('pooling', pooling, ('avg', 'max', None))
         if in_channels < 1:
             raise ConfigError(
                 f'in_channels must be at least 1, got {in_channels}.')

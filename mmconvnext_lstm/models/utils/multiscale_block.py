@@ -11,7 +11,7 @@ from mmpretrain.registry import MODELS
 
 from ...utils.errors import ConfigError
 from .checks import check_drop_path_rate, check_layer_scale_init_value
-from .depthwise_conv import DepthwiseConv2d, check_conv_impl, resolve_conv_impl
+from .depthwise_conv import DepthwiseConv2d, resolve_conv_impl
 
 
 class PointwiseConv2d(nn.Linear):
@@ -156,7 +156,6 @@ class MultiScaleConvNeXtBlock(BaseModule):
             raise ConfigError('The block needs at least one branch.')
         check_drop_path_rate(drop_path_rate)
         check_layer_scale_init_value(layer_scale_init_value)
-        check_conv_impl(conv_impl)
 
         self.conv_impl = conv_impl
         self.with_cp = with_cp

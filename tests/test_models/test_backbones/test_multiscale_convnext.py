@@ -104,8 +104,8 @@ def test_bad_frozen_stages(frozen_stages):
 def test_bad_stem_type():
     with pytest.raises(
             ConfigError,
-            match=r"Unknown stem_type 'conv'.*"
-            r"\['overlap', 'patchify'\]"):
+            match=r"stem_type must be one of \('patchify', 'overlap'\), "
+            r"got 'conv'"):
         small_backbone(stem_type='conv')
 
 
