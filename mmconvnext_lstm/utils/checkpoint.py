@@ -521,21 +521,17 @@ def _sidecar_digest(path: str):
     return match.group(1).decode()
 
 
-def _matches_sidecar(path: str) -> bool:
-    try:
-        with open(path, 'rb') as f:
-            return _sidecar_digest(path) == hashlib.sha256(
-                f.read()).hexdigest()
-    except (CheckpointError, OSError):
-        return False
-
-
 def _corrupted(path: str, where: str) -> CheckpointError:
-    """The refusal of a digest mismatch, with advice only of checked files."""
-    checked = [
-        other for other in complete_checkpoints(osp.dirname(path))
-        if osp.abspath(other) != osp.abspath(path) and _matches_sidecar(other)
-    ]
+    """The refusal of a digest mismatch, advising only checked files."""
+    checked = []
+    for other in complete_checkpoints(osp.dirname(path)):
+        try:
+            with open(other, 'rb') as f:
+                if osp.abspath(other) != osp.abspath(path) and _sidecar_digest(
+                        other) == hashlib.sha256(f.read()).hexdigest():
+                    checked.append(other)
+        except (CheckpointError, OSError):
+            pass
     advice = (f'e.g. {checked[0]} (it matches its sidecar)'
               if checked else 'of this model')
     return CheckpointError(
@@ -544,7 +540,7 @@ def _corrupted(path: str, where: str) -> CheckpointError:
         f'Use another checkpoint, {advice}.')
 
 
-def read_checkpoint(path: str, map_location='cpu', data: bytes = None) -> dict:
+def read_checkpoint(path: str, map_location='cpu') -> dict:
     """Read a checkpoint once: check it against its sidecar, scan its
     pickle, load it with torch's weights-only unpickler (never falling back)
     and check the digest of its weights.
@@ -553,34 +549,28 @@ def read_checkpoint(path: str, map_location='cpu', data: bytes = None) -> dict:
         path (str): A local checkpoint file.
         map_location (str | callable): As in ``torch.load``. Defaults to
             ``'cpu'``.
-        data (bytes, optional): The file's bytes, if read already (then
-            there is no sidecar to check). Defaults to None.
 
     Returns:
         dict: The checkpoint.
 
     Raises:
-        CheckpointError: The file is missing, unreadable or not a
-            checkpoint, does not match a digest, or holds objects that
-            mmengine and ``torch.save`` of a state dict do not write.
+        CheckpointError: The file is missing, unreadable, damaged or not a
+            checkpoint, or holds what mmengine and ``torch.save`` of a state
+            dict do not write.
     """
-    recorded = None
-    if data is None:
-        path = osp.expanduser(str(path))
-        if osp.isdir(path):
-            raise CheckpointError(f'Checkpoint {path} is a directory, not a '
-                                  'checkpoint file: give the path of a .pth '
-                                  'file.')
-        try:
-            with open(path, 'rb') as f:
-                data = f.read()
-        except OSError as error:
-            raise CheckpointError(f'Cannot read checkpoint {path}: '
-                                  f'{error.strerror}.') from error
-        recorded = _sidecar_digest(path)
-        if recorded is not None and hashlib.sha256(
-                data).hexdigest() != recorded:
-            raise _corrupted(path, f'in {sidecar_path(path)}')
+    path = osp.expanduser(str(path))
+    if osp.isdir(path):
+        raise CheckpointError(f'Checkpoint {path} is a directory, not a '
+                              'checkpoint file: give the path of a .pth file.')
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as error:
+        raise CheckpointError(f'Cannot read checkpoint {path}: '
+                              f'{error.strerror}.') from error
+    recorded = _sidecar_digest(path)
+    if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
+        raise _corrupted(path, f'in {sidecar_path(path)}')
     scan_checkpoint(path, data)
     try:
         checkpoint = torch.load(
@@ -602,12 +592,10 @@ def read_checkpoint(path: str, map_location='cpu', data: bytes = None) -> dict:
             'tools/train.py or torch.save(model.state_dict(), path).')
     meta = checkpoint.get('meta')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
-    if recorded is not None:
-        pass  # the sidecar has checked every byte already
-    elif digest is not None:
-        if digest != weights_digest(checkpoint.get('state_dict', {})):
-            raise _corrupted(path, f'in its meta ({WEIGHTS_DIGEST_KEY})')
-    elif path not in _UNCHECKED_SAID:
+    if recorded is None and digest is not None and digest != weights_digest(
+            checkpoint.get('state_dict', {})):
+        raise _corrupted(path, f'in its meta ({WEIGHTS_DIGEST_KEY})')
+    if recorded is None and digest is None and path not in _UNCHECKED_SAID:
         _UNCHECKED_SAID.add(path)
         warnings.warn(
             f'Checkpoint {path} has neither a digest of its weights in its '
