@@ -740,13 +740,16 @@ def check_fit(path: str,
         re.sub(r'^module\.', '', k): v
         for k, v in weights.items()
     } if isinstance(weights, dict) else {}
+    shapes = {k: getattr(v, 'shape', None) for k, v in weights.items()}
     missing = [key for key in model_state if key not in weights]
-    reshaped = [(key, tuple(getattr(weights[key], 'shape',
-                                    ())), tuple(tensor.shape))
-                for key, tensor in model_state.items()
-                if key in weights and isinstance(tensor, torch.Tensor)
-                and getattr(weights[key], 'shape', None) != tensor.shape]
     unexpected = sorted(set(weights) - set(model_state))
+    reshaped = [
+        key for key, tensor in model_state.items() if key in weights
+        and isinstance(tensor, torch.Tensor) and shapes[key] != tensor.shape
+    ]
+    loads = [
+        key for key in model_state if key in weights and key not in reshaped
+    ]
 
     def some(keys: list) -> str:
         return ('e.g. ' if len(keys) > 3 else '') + ', '.join(keys[:3])
@@ -754,22 +757,20 @@ def check_fit(path: str,
     def tensors(count: int) -> str:
         return f'{count} tensor' + ('' if count == 1 else 's')
 
-    differences = '; '.join([
-        f'it lacks {len(missing)} of the model\'s {len(model_state)} '
-        f'tensors ({some(missing)})'
-    ] * bool(missing) + [
-        f'it holds {tensors(len(unexpected))} the model does not have '
-        f'({some(unexpected)})'
-    ] * bool(unexpected) + [
-        f'shapes differ for {tensors(len(reshaped))} (' +
-        ', '.join(f'{key}: {ckpt} in the checkpoint, {model} in the model'
-                  for key, ckpt, model in reshaped[:3]) + ')'
-    ] * bool(reshaped))
-    loads = [
-        key for key in model_state
-        if key in weights and key not in {k
-                                          for k, *_ in reshaped}
-    ]
+    parts = []
+    if missing:
+        parts.append(f'it lacks {len(missing)} of the model\'s '
+                     f'{len(model_state)} tensors ({some(missing)})')
+    if unexpected:
+        parts.append(f'it holds {tensors(len(unexpected))} the model does '
+                     f'not have ({some(unexpected)})')
+    if reshaped:
+        shown = ', '.join(
+            f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
+            f'{tuple(model_state[key].shape)} in the model'
+            for key in reshaped[:3])
+        parts.append(f'shapes differ for {tensors(len(reshaped))} ({shown})')
+    differences = '; '.join(parts)
     if not loads:
         raise CheckpointError(
             f'Checkpoint {path} holds none of the weights of the model of '
@@ -780,10 +781,7 @@ def check_fit(path: str,
         return (f'Checkpoint {path} fits the model: all {len(model_state)} '
                 'tensors load.')
     if partial:
-        numel = {
-            k: getattr(v, 'numel', lambda: 0)()
-            for k, v in model_state.items()
-        }
+        numel = {k: getattr(v, 'numel', int)() for k, v in model_state.items()}
         share = sum(numel[k] for k in loads) / sum(numel.values())
         return (f'load_from: only {share:.1%} of the model\'s weights '
                 f'({len(loads)} of {len(model_state)} tensors) load from '

@@ -23,15 +23,11 @@ class _RemovalRecorder:
     """A file backend that only records what it is asked to remove."""
 
     def __init__(self, backend, removed: list):
-        self._backend, self._removed = backend, removed
+        self._backend = backend
+        self.remove = self.rmtree = removed.append
 
     def __getattr__(self, name):
         return getattr(self._backend, name)
-
-    def remove(self, path) -> None:
-        self._removed.append(path)
-
-    rmtree = remove
 
 
 def _last_checkpoint(work_dir: str):
@@ -46,16 +42,14 @@ def _last_checkpoint(work_dir: str):
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """mmengine's CheckpointHook that never leaves a run without a complete
-    checkpoint, and checks the checkpoint a run loads before it loads.
+    checkpoint (docs/checkpoints.md), and checks what a run loads first.
 
     A save writes the digest of the weights into the meta, the checkpoint
-    to a temporary file renamed into place with its ``.sha256`` sidecar,
-    then ``last_checkpoint``; only then does it remove outdated checkpoints
-    (for a local out dir; remote ones are saved as mmengine saves them).
-    Before a run loads ``load_from`` or resumes, the checkpoint must match
-    its digests and fit the model (see ``check_fit``); fine-tuning
-    (``load_from`` in training) may load a partial fit, with a warning.
-    docs/checkpoints.md names the private mmengine members this relies on.
+    atomically with its ``.sha256`` sidecar, then ``last_checkpoint``, and
+    only then removes outdated checkpoints. Before a run loads
+    ``load_from`` or resumes, the file must match its digests and fit the
+    model (``check_fit``); fine-tuning may load a partial fit, with a
+    warning.
 
     Args:
         **kwargs: mmengine's ``CheckpointHook`` arguments.
