@@ -107,6 +107,18 @@ def forged_dtype() -> bytes:
     return PROTO + array + state + BUILD + STOP
 
 
+def forged_dtype_in_runtime_info() -> bytes:
+    """A checkpoint whose message hub's runtime info holds the forged dtype's
+    array (as in a real checkpoint, beside its weights)."""
+    pickled = state_dict_pickle(
+        TEMPLATE, message_hub={'runtime_info': {
+            'x': 'PLACEHOLDER'
+        }})
+    assert pickled.count(text('PLACEHOLDER')) == 1
+    # The array's opcodes (no memo use) in place of the string.
+    return pickled.replace(text('PLACEHOLDER'), forged_dtype()[2:-1])
+
+
 def poisoned_history_buffer() -> bytes:
     """A HistoryBuffer whose state maps ``mean`` to ``HistoryBuffer.min``:
     mmengine's ``__setstate__`` writes it into the class-wide table."""
@@ -120,10 +132,10 @@ def poisoned_history_buffer() -> bytes:
 TEMPLATE = {'a': torch.zeros(3), 'b': torch.zeros(7)}
 
 
-def state_dict_pickle(state_dict: dict) -> bytes:
+def state_dict_pickle(state_dict: dict, **extra) -> bytes:
     """The ``data.pkl`` torch.save writes for ``{'state_dict': ...}``."""
     buffer = io.BytesIO()
-    torch.save({'state_dict': state_dict}, buffer)
+    torch.save({'state_dict': state_dict, **extra}, buffer)
     with zipfile.ZipFile(buffer) as archive:
         name = next(n for n in archive.namelist() if n.endswith('/data.pkl'))
         return archive.read(name)
@@ -179,12 +191,15 @@ ATTACKS = {
     'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
     'huge_bytearray':
     (lambda tmp: huge_bytearray(), 'the global builtins.bytearray'),
-    'huge_storage':
-    (lambda tmp: huge_storage(), "storage '0' of 1000000000 elements, beyond"),
+    'huge_storage': (lambda tmp: huge_storage(),
+                     "storage '0' of 1000000000 elements, beyond"),
     'forged_dtype': (lambda tmp: forged_dtype(),
                      'a non-canonical state of dtype float64'),
     'poisoned_history_buffer': (lambda tmp: poisoned_history_buffer(),
                                 'a HistoryBuffer state mmengine does not'),
+    'forged_dtype_in_runtime_info':
+    (lambda tmp: forged_dtype_in_runtime_info(),
+     'a non-canonical state of dtype float64'),
     'enlarged_storage': (lambda tmp: enlarged_storage(),
                          "storage '1' of 268435456 elements"),
     'reference_into_tensor_record':
