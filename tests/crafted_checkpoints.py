@@ -1,6 +1,7 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Checkpoints crafted to attack a loader, written opcode by opcode
-(pickle protocol 2, as torch.save writes), for tests that they are refused.
+(pickle protocol 2, as torch.save writes) or as torch.save's pickle with a
+few bytes changed, for tests that they are refused.
 
 Each attack is a pickle that :func:`write_archive` puts into a torch.save
 zip archive in place of its ``data.pkl``.
