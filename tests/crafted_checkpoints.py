@@ -1,11 +1,14 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
 """Checkpoints crafted to attack a loader, written opcode by opcode
-(pickle protocol 2, as torch.save writes), for tests that they are refused.
+(pickle protocol 2, as torch.save writes) or as torch.save's pickle with a
+few bytes changed, for tests that they are refused.
 
 Each attack is a pickle that :func:`write_archive` puts into a torch.save
 zip archive in place of its ``data.pkl``.
 """
 import io
+import pickletools
+import re
 import struct
 import zipfile
 
@@ -105,6 +108,18 @@ def forged_dtype() -> bytes:
     return PROTO + array + state + BUILD + STOP
 
 
+def forged_dtype_in_runtime_info() -> bytes:
+    """A checkpoint whose message hub's runtime info holds the forged dtype's
+    array (as in a real checkpoint, beside its weights)."""
+    pickled = state_dict_pickle(
+        TEMPLATE, message_hub={'runtime_info': {
+            'x': 'PLACEHOLDER'
+        }})
+    assert pickled.count(text('PLACEHOLDER')) == 1
+    # The array's opcodes (no memo use) in place of the string.
+    return pickled.replace(text('PLACEHOLDER'), forged_dtype()[2:-1])
+
+
 def poisoned_history_buffer() -> bytes:
     """A HistoryBuffer whose state maps ``mean`` to ``HistoryBuffer.min``:
     mmengine's ``__setstate__`` writes it into the class-wide table."""
@@ -115,11 +130,49 @@ def poisoned_history_buffer() -> bytes:
     return PROTO + HISTORY_BUFFER + b')\x81' + state + BUILD + STOP
 
 
-def write_archive(path: str, pickled: bytes) -> str:
-    """A torch.save zip archive (one 4-byte tensor record) whose pickle is
-    ``pickled``."""
+TEMPLATE = {'a': torch.zeros(3), 'b': torch.zeros(7)}
+
+
+def state_dict_pickle(state_dict: dict, **extra) -> bytes:
+    """The ``data.pkl`` torch.save writes for ``{'state_dict': ...}``."""
     buffer = io.BytesIO()
-    torch.save({'state_dict': {'w': torch.zeros(1)}}, buffer)
+    torch.save({'state_dict': state_dict, **extra}, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        name = next(n for n in archive.namelist() if n.endswith('/data.pkl'))
+        return archive.read(name)
+
+
+def enlarged_storage() -> bytes:
+    """A state dict of tensors of 3 and 7 floats whose second storage claims
+    2**28 elements: the one-step match of the record declines it, and the
+    opcodes refuse it."""
+    pickled = state_dict_pickle(TEMPLATE)
+    assert pickled.count(b'K\x07t') == 1  # the numel in b's storage id
+    return pickled.replace(b'K\x07t', b'J\x00\x00\x00\x10t')
+
+
+def reference_into_tensor_record() -> bytes:
+    """A state dict whose value ``c`` fetches (BINGET) the size tuple of
+    tensor ``b`` from the memo, which torch.save never does."""
+    pickled = state_dict_pickle({
+        'a': torch.zeros(3),
+        'b': torch.zeros(5),
+        'c': 0
+    })
+    ops = list(pickletools.genops(pickled))
+    # (5,): BININT1 5, TUPLE1, BINPUT index.
+    index = next(ops[i + 2][1] for i in range(len(ops) - 2)
+                 if ops[i][0].name == 'BININT1' and ops[i][1] == 5
+                 and ops[i + 1][0].name == 'TUPLE1')
+    value = re.search(rb'X\x01\x00\x00\x00cq.K\x00', pickled).end() - 2
+    return pickled[:value] + b'h' + bytes([index]) + pickled[value + 2:]
+
+
+def write_archive(path: str, pickled: bytes) -> str:
+    """A torch.save zip archive whose pickle is ``pickled``, with the tensor
+    records of :data:`TEMPLATE` (3 and 7 floats)."""
+    buffer = io.BytesIO()
+    torch.save({'state_dict': TEMPLATE}, buffer)
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path,
                                                             'w') as crafted:
         for info in source.infolist():
@@ -139,12 +192,20 @@ ATTACKS = {
     'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
     'huge_bytearray':
     (lambda tmp: huge_bytearray(), 'the global builtins.bytearray'),
-    'huge_storage':
-    (lambda tmp: huge_storage(), "storage '0' of 1000000000 elements, beyond"),
-    'forged_dtype':
-    (lambda tmp: forged_dtype(), 'a non-canonical state of dtype float64'),
+    'huge_storage': (lambda tmp: huge_storage(),
+                     "storage '0' of 1000000000 elements, beyond"),
+    'forged_dtype': (lambda tmp: forged_dtype(),
+                     'a non-canonical state of dtype float64'),
     'poisoned_history_buffer': (lambda tmp: poisoned_history_buffer(),
                                 'a HistoryBuffer state mmengine does not'),
+    'forged_dtype_in_runtime_info':
+    (lambda tmp: forged_dtype_in_runtime_info(),
+     'a non-canonical state of dtype float64'),
+    'enlarged_storage': (lambda tmp: enlarged_storage(),
+                         "storage '1' of 268435456 elements"),
+    'reference_into_tensor_record':
+    (lambda tmp: reference_into_tensor_record(),
+     'a reference into a tensor record'),
 }
 
 

@@ -1,8 +1,8 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoint safety (docs/checkpoints.md): what torch's weights-only
-loader may build, the reader every mmengine loader goes through (digests,
-a scan of the pickle before it is unpickled), atomic writes, and how well a
-checkpoint's weights fit a model."""
+"""Checkpoint safety (docs/checkpoints.md): torch's weights-only allow-list,
+the reader every mmengine loader goes through (digests, a scan of the pickle
+before it is unpickled), atomic writes, the fit of a checkpoint to a
+model."""
 import glob
 import hashlib
 import io
@@ -15,50 +15,38 @@ import re
 import secrets
 import struct
 import warnings
-import zipfile
-from dataclasses import dataclass, field
-from typing import List, Tuple
 
 import numpy as np
 import torch
 from mmengine.dist import barrier, get_dist_info
-from mmengine.fileio import LocalBackend, get_file_backend, register_backend
+from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 from mmengine.utils import digit_version
 
 from .errors import CheckpointError
 
-SIDECAR_SUFFIX = '.sha256'
-# Temporary files end so, never in ``.pth``: nothing takes them for a
-# checkpoint, and a later run removes those a kill left behind.
-PARTIAL_SUFFIX = '.partial'
-# Where AtomicCheckpointHook records the digest of the weights.
-WEIGHTS_DIGEST_KEY = 'state_dict_sha256'
-# Nesting deeper than mmengine's checkpoints (about 6 levels) is refused:
-# hashing nested tuples shared through the memo doubles per level.
-MAX_DEPTH = 16
+# Temporary files end in PARTIAL_SUFFIX, never in .pth.
+SIDECAR_SUFFIX, PARTIAL_SUFFIX = '.sha256', '.partial'
+WEIGHTS_DIGEST_KEY = 'state_dict_sha256'  # in the checkpoint's meta
+MAX_DEPTH = 16  # of containers; mmengine's checkpoints are about 6 deep
 
-# Registers mmengine's default statistics (min, max, current, mean).
-HistoryBuffer()
-# Checkpoints without digests already warned about (once each).
-_UNCHECKED_SAID = set()
-# The statistics HistoryBuffer defines itself, by name; user-registered
-# statistics are pickled as their own functions, not through getattr.
+HistoryBuffer()  # registers mmengine's statistics (min, max, current, mean)
+_UNCHECKED_SAID = set()  # files without digests, warned about once
+# The statistics HistoryBuffer defines itself (user-registered ones are
+# pickled as their own functions, not through getattr).
 _STATISTICS = {
     name: method
     for name, method in HistoryBuffer._statistics_methods.items()
     if vars(HistoryBuffer).get(name) is method
 }
-# What HistoryBuffer.__getstate__ writes.
 _HISTORY_BUFFER_STATE = {
     'max_length', '_log_history', '_count_history', 'statistics_methods'
 }
-# numpy's bool, integer and float dtypes: the ones mmengine's logs,
-# metrics and meta hold. Object, string and void dtypes are left out.
+# The dtypes mmengine's logs, metrics and meta hold, and torch.save's
+# storages with the bytes of an element.
 _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                  'uint32', 'uint64', 'float16', 'float32', 'float64')
-# The tensor storages torch.save writes, with the bytes of an element.
 _STORAGE_ITEMSIZES = {
     f'{name}Storage': int(size)
     for name, size in (entry.split(':') for entry in (
@@ -68,10 +56,8 @@ _STORAGE_ITEMSIZES = {
 
 
 def history_buffer_statistic(owner: type, name: str):
-    """Stand-in for ``getattr`` while unpickling under ``weights_only``:
-    gives ``HistoryBuffer.min`` (``max``, ``current``, ``mean``) and
-    refuses anything else (the pickle's HistoryBuffer is the stand-in
-    below)."""
+    """Stand-in for ``getattr`` in a weights-only load: gives
+    ``HistoryBuffer.min`` (``max``, ``current``, ``mean``), nothing else."""
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
         return _STATISTICS[name]
     raise pickle.UnpicklingError(
@@ -83,123 +69,168 @@ def history_buffer_statistic(owner: type, name: str):
 
 
 class LoadedHistoryBuffer(HistoryBuffer):
-    """Stand-in for ``HistoryBuffer`` while unpickling under
-    ``weights_only``. mmengine's ``__setstate__`` updates the class-wide
-    table of statistics from the file (a crafted one could make
-    ``statistics('mean')`` give the minimum for the rest of the process);
-    this one accepts only mmengine's state and becomes a HistoryBuffer."""
+    """Stand-in for ``HistoryBuffer`` in a weights-only load: takes only
+    mmengine's state (mmengine's ``__setstate__`` would write the file's
+    statistics into the class-wide table), then becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
-        statistics = state.get('statistics_methods') if isinstance(
+        methods = dict(state).get('statistics_methods') if isinstance(
             state, dict) else None
         if set(state or ()) != _HISTORY_BUFFER_STATE or not isinstance(
-                statistics, dict) or any(
+                methods, dict) or any(
                     _STATISTICS.get(name) is not method
-                    for name, method in statistics.items()):
+                    for name, method in methods.items()):
             raise pickle.UnpicklingError(
                 'Refused a HistoryBuffer state that mmengine does not write '
                 '(its keys or statistics methods differ).')
-        self.__dict__.update({
-            k: v
-            for k, v in state.items() if k != 'statistics_methods'
-        })
+        vars(self).update(state)
+        del self.statistics_methods
         self.__class__ = HistoryBuffer
-
-
-def _numpy_checkpoint_globals() -> list:
-    """Numpy globals in mmengine checkpoints, with their pickled names."""
-    # numpy 2 moved the pickling helpers to ``numpy._core`` (the name it
-    # writes); files written with numpy 1 name ``numpy.core``.
-    multiarray = getattr(np, '_core', None) or np.core
-    rebuilders = [(getattr(multiarray.multiarray,
-                           name), f'{package}.multiarray.{name}')
-                  for name in ('_reconstruct', 'scalar')
-                  for package in ('numpy.core', 'numpy._core')]
-    # An unpickled dtype is built (BUILD) as an instance of its own class
-    # (numpy.dtypes.Float64DType...), so each class must be allowed.
-    dtype_classes = [type(np.dtype(name)) for name in _NUMPY_DTYPES]
-    return [*rebuilders, np.ndarray, np.dtype, *dtype_classes]
 
 
 def checkpoint_safe_globals() -> list:
     """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list,
     as ``torch.serialization.add_safe_globals`` takes it."""
+    # numpy 2 writes numpy._core.multiarray, numpy 1 wrote numpy.core.
+    multiarray = (getattr(np, '_core', None) or np.core).multiarray
     return [(LoadedHistoryBuffer,
              'mmengine.logging.history_buffer.HistoryBuffer'),
             (history_buffer_statistic, 'builtins.getattr'),
-            *_numpy_checkpoint_globals()]
-
-
-# The globals the scan lets through, by the name a pickle gives them (the
-# numpy dtype classes are never named: a dtype is built from numpy.dtype).
-_SCAN_GLOBALS = {
-    **{
-        f'{package}.multiarray {name}': name
-        for name in ('_reconstruct', 'scalar')
-        for package in ('numpy.core', 'numpy._core')
-    },
-    'numpy ndarray': 'ndarray',
-    'numpy dtype': 'dtype',
-    'mmengine.logging.history_buffer HistoryBuffer': 'HistoryBuffer',
-    'builtins getattr': 'getattr',
-    '__builtin__ getattr': 'getattr',  # protocol 2's name
-    'collections OrderedDict': 'OrderedDict',
-    'collections Counter': 'Counter',  # MultiStepLR's milestones
-    'torch._utils _rebuild_tensor_v2': 'tensor',
-    # A tensor with Python attributes: torch.compile marks the parameters
-    # it traced (``_dynamo_static_input_type``), and their state dict keeps
-    # the mark.
-    'torch._tensor _rebuild_from_type_v2': 'tensor_with_attributes',
-    'torch Tensor': 'Tensor',
-    '_codecs encode': 'encode',
-    **{
-        f'torch {name}': name
-        for name in _STORAGE_ITEMSIZES
-    },
-}
-# Opcodes by their byte, and the arguments of those torch.save writes
-# (pickle protocol 2) that take one: fixed-size ones by struct format.
-_OPCODES = {op.code.encode('latin1')[0]: op.name for op in pickletools.opcodes}
-_FIXED_ARGUMENTS = {
-    name: struct.Struct(fmt)
-    for name, fmt in [('BININT1', '<B'), ('BININT2', '<H'), (
-        'BININT', '<i'), ('BINFLOAT',
-                          '>d'), ('BINPUT',
-                                  '<B'), ('LONG_BINPUT',
-                                          '<I'), ('BINGET',
-                                                  '<B'), ('LONG_BINGET',
-                                                          '<I'), ('PROTO',
-                                                                  '<B')]
-}
-_OPCODE_ATOMS = {
-    'BININT', 'BININT1', 'BININT2', 'BINFLOAT', 'LONG1', 'BINUNICODE'
-}
-_OPCODE_CONSTANTS = {'NONE': None, 'NEWTRUE': True, 'NEWFALSE': False}
-_OPCODE_TUPLE_SIZES = {'EMPTY_TUPLE': 0, 'TUPLE1': 1, 'TUPLE2': 2, 'TUPLE3': 3}
+            *[(getattr(multiarray, name), f'{package}.multiarray.{name}')
+              for name in ('_reconstruct', 'scalar')
+              for package in ('numpy.core', 'numpy._core')], np.ndarray,
+            np.dtype, *[type(np.dtype(name)) for name in _NUMPY_DTYPES]]
 
 
 class _Item:
-    """What the scan knows of a global, a container or an object being
-    built on the unpickler's stack (plain values stay as they are)."""
+    """What the scan knows of a global, container or object on the
+    unpickler's stack (plain values stay as they are)."""
     __slots__ = ('kind', 'value', 'depth')
 
     def __init__(self, kind: str, value=None, depth: int = 0):
         self.kind, self.value, self.depth = kind, value, depth
 
 
+# The globals the scan lets through, one item each, by the name a pickle
+# gives them (and their kind). _rebuild_from_type_v2 rebuilds a tensor with
+# attributes: torch.compile marks the parameters it traced.
+_GLOBALS = {
+    pickled: _Item('global', name)
+    for pickled, name in (line.rsplit(' ', 1) for line in """\
+numpy.core.multiarray _reconstruct _reconstruct
+numpy._core.multiarray _reconstruct _reconstruct
+numpy.core.multiarray scalar scalar
+numpy._core.multiarray scalar scalar
+numpy ndarray ndarray
+numpy dtype dtype
+mmengine.logging.history_buffer HistoryBuffer HistoryBuffer
+builtins getattr getattr
+__builtin__ getattr getattr
+collections OrderedDict OrderedDict
+collections Counter Counter
+torch._utils _rebuild_tensor_v2 tensor
+torch._tensor _rebuild_from_type_v2 tensor_with_attributes
+torch Tensor Tensor
+_codecs encode encode""".splitlines())
+}
+_GLOBALS.update({f'torch {n}': _Item('global', n) for n in _STORAGE_ITEMSIZES})
+_TENSOR = _GLOBALS['torch._utils _rebuild_tensor_v2']
+_ORDERED_DICT = _GLOBALS['collections OrderedDict']
+_STORAGES = {_GLOBALS[f'torch {n}']: s for n, s in _STORAGE_ITEMSIZES.items()}
+_OPCODE_NAMES = {
+    o.code.encode('latin1')[0]: o.name
+    for o in pickletools.opcodes
+}
+_U32 = struct.Struct('<I').unpack_from
+_NUMBERS = {
+    op: struct.Struct(f)  # BININT2, BININT, BINFLOAT
+    for op, f in [(0x4d, '<H'), (0x4a, '<i'), (0x47, '>d')]
+}
+# SETITEMS, SETITEM, APPENDS, APPEND: the target and how many items.
+_ADDS = {
+    0x75: ('dict', None),
+    0x73: ('dict', 2),
+    0x65: ('list', None),
+    0x61: ('list', 1)
+}
+_CONSTANTS = {ord('N'): None, 0x88: True, 0x89: False}
+_TUPLE_SIZES = {ord(')'): 0, 0x85: 1, 0x86: 2, 0x87: 3, ord('t'): None}
+_OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
+
+# torch.save's record of a tensor after the BINGET of _rebuild_tensor_v2:
+# MARK, the storage's persistent id (MARK, 'storage', type, key, location,
+# numel, TUPLE, BINPERSID), offset, size and stride tuples, requires_grad,
+# OrderedDict() (hooks), TUPLE, REDUCE, with their memo puts. A memo index
+# is captured without its opcode (1 byte after q/h, 4 after r/j).
+_PUT, _GET = rb'[qr]((?<=q).|(?<=r).{4})', rb'[hj]((?<=h).|(?<=j).{4})'
+_INT = rb'(?:K.|M..|J.{4})'
+_TEXT = rb'(?:X(.)\0\0\0([a-z0-9:]+?)%s|%s)' % (_PUT, _GET)
+_SHAPE = rb'(?:\)|(?:\(%s*t|%s\x85|%s{2}\x86|%s{3}\x87)%s)' % (
+    _INT, _INT, _INT, _INT, _PUT)
+_TENSOR_RECORD = re.compile(
+    rb'\(\(%s%s%s%s(%s)t%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
+    (_GET, _GET, _TEXT, _TEXT, _INT, _PUT, _INT, _SHAPE, _SHAPE, _GET, _PUT,
+     _PUT, _PUT), re.S)
+
+
+def _tensor_record(match, memo: dict, record_sizes: dict):
+    """Apply a tensor record in one step, as its opcodes would: the tensor
+    (memo updated), or None (memo untouched) to go op by op. What it puts
+    in the memo besides strings and the tensor, torch.save never fetches:
+    the scan refuses a BINGET of it."""
+    (storage, kind, key_size, key, key_put, key_get, place_size, place,
+     place_put, place_get, numel, *opaque, hooks, hooks_put, args_put,
+     tensor_put) = match.groups()
+    index, get = int.from_bytes, memo.get  # little-endian memo indices
+    itemsize = _STORAGES.get(get(index(kind, 'little')))
+    if itemsize is None or get(index(storage, 'little')) != 'storage':
+        return None
+    if key_get is not None:
+        key = get(index(key_get, 'little'))
+    elif key_size[0] == len(key):
+        key, key_put = key.decode(), index(key_put, 'little')
+    else:
+        return None
+    if place_get is not None:
+        place_get = index(place_get, 'little')
+        place = key if place_get == key_put else get(place_get, _OPAQUE)
+    elif place_size[0] == len(place):
+        place, place_put = place.decode(), index(place_put, 'little')
+    else:
+        return None
+    record = record_sizes.get(key)
+    numel = int.from_bytes(numel[1:], 'little', signed=numel[0] == 0x4a)
+    if type(place) is _Item or record is None or numel * itemsize > record:
+        return None
+    opaque = [index(put, 'little') for put in opaque if put is not None]
+    hooks = index(hooks, 'little')  # fetched after the puts above
+    if get(hooks) is not _ORDERED_DICT or hooks in opaque or (
+            hooks == key_put or hooks == place_put):
+        return None
+    if key_get is None:
+        memo[key_put] = key
+    if place_get is None:
+        memo[place_put] = place
+    for put in opaque:
+        memo[put] = _OPAQUE
+    memo[index(hooks_put, 'little')] = memo[index(args_put,
+                                                  'little')] = _OPAQUE
+    memo[index(tensor_put, 'little')] = _TENSOR_ITEM
+    return _TENSOR_ITEM
+
+
 def _kind(value) -> str:
     return value.kind if type(value) is _Item else 'atom'
 
 
-def _container(kind: str, items: list) -> _Item:
-    depth = 1
-    for item in items:
-        if type(item) is _Item and item.depth >= depth:
-            depth = item.depth + 1
+def _depth(items) -> int:
+    """The nesting depth of a container of ``items``, at most MAX_DEPTH."""
+    depth = max(
+        (item.depth for item in items if type(item) is _Item), default=0) + 1
     if depth > MAX_DEPTH:
         raise ValueError(f'containers nested {depth} deep (at most '
                          f'{MAX_DEPTH})')
-    return _Item(kind, items, depth)
+    return depth
 
 
 def _atoms(value) -> tuple:
@@ -210,8 +241,7 @@ def _atoms(value) -> tuple:
 
 
 def _reduce(func: _Item, args) -> object:
-    """The result of calling ``func(*args)``, if mmengine writes such a
-    call; otherwise ValueError."""
+    """The result of ``func(*args)`` if mmengine writes such a call."""
     name = func.value
     values = args.value if _kind(args) == 'tuple' else ()
     kinds, atoms = [_kind(v) for v in values], _atoms(args) or ()
@@ -220,7 +250,7 @@ def _reduce(func: _Item, args) -> object:
     if name == 'Counter' and kinds == ['dict']:
         return values[0]
     if name == 'tensor' and kinds[:1] == ['storage']:
-        return _container('tensor', values)
+        return _Item('tensor', values, _depth(values))
     if name == 'tensor_with_attributes' and kinds == [
             'global', 'global', 'tuple', 'dict'
     ] and (values[0].value, values[1].value) == ('tensor', 'Tensor') and all(
@@ -256,7 +286,7 @@ def _build(target, state) -> None:
     kind = _kind(target)
     keys = set(state.value) if _kind(state) == 'dict' else None
     if kind == 'dtype':
-        # A forged dtype state (fields, flags) corrupts memory later.
+        # A forged state (field table, flags) corrupts memory later.
         if _atoms(state) != target.value.__reduce__()[2]:
             raise ValueError(f'a non-canonical state of dtype {target.value}')
     elif kind == 'ndarray':
@@ -269,10 +299,10 @@ def _build(target, state) -> None:
                              'data')
         target.kind = 'array'
     elif kind == 'HistoryBuffer':
-        statistics = state.value.get('statistics_methods') if keys else None
-        if keys != _HISTORY_BUFFER_STATE or _kind(statistics) != 'dict' or any(
+        methods = state.value.get('statistics_methods') if keys else None
+        if keys != _HISTORY_BUFFER_STATE or _kind(methods) != 'dict' or any(
                 _kind(item) != 'statistic' or item.value != name
-                for name, item in statistics.value.items()):
+                for name, item in methods.value.items()):
             raise ValueError('a HistoryBuffer state mmengine does not write '
                              '(its keys or statistics methods differ)')
     elif not (kind == 'dict' and keys is not None and keys <= {'_metadata'}):
@@ -280,15 +310,14 @@ def _build(target, state) -> None:
 
 
 def _persistent(pid, record_sizes: dict) -> _Item:
-    """A tensor storage ``('storage', type, key, location, numel)``, which
-    must fit in its record of the archive."""
+    """A tensor storage ``('storage', type, key, location, numel)`` that
+    fits in its record of the archive."""
     values = pid.value if _kind(pid) == 'tuple' else ()
-    if [_kind(v)
-            for v in values] != ['atom', 'global', 'atom', 'atom', 'atom']:
+    if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
         raise ValueError('a persistent id that is not a tensor storage')
     key, numel = values[2], values[4]
     itemsize = _STORAGE_ITEMSIZES.get(values[1].value)
-    size = record_sizes.get(f'data/{key}')
+    size = record_sizes.get(key)
     if values[0] != 'storage' or itemsize is None or size is None or (
             not isinstance(numel, int)) or numel * itemsize > size:
         raise ValueError(f'storage {key!r} of {numel} elements, beyond '
@@ -302,106 +331,124 @@ def scan_pickle(data: bytes, record_sizes: dict) -> None:
 
     Args:
         data (bytes): The archive's ``data.pkl``.
-        record_sizes (dict): Sizes of the archive's records (``data/0``...)
-            by name, which bound the tensor storages.
+        record_sizes (dict): Sizes of the archive's tensor records by
+            storage key (``'0'`` for ``data/0``...): a storage must fit.
 
     Raises:
         ValueError: What the stream holds that a checkpoint does not.
     """
-    stack, memo, marks, pos, end = [], {}, [], 0, len(data)
-    push, unpack = stack.append, struct.unpack_from
+    try:
+        _scan(data, record_sizes)
+    except (IndexError, KeyError, TypeError, AttributeError,
+            struct.error) as error:
+        raise ValueError(f'a malformed pickle ({type(error).__name__}: '
+                         f'{error})') from error
 
-    def pop_mark() -> list:
-        start = marks.pop()
+
+def _scan(data: bytes, record_sizes: dict) -> None:
+    """:func:`scan_pickle`'s loop over the opcodes, most frequent first."""
+    stack, memo, marks, pos = [], {}, [], 0
+    push, record = stack.append, _TENSOR_RECORD.match
+
+    def pop(size) -> list:
+        """The top ``size`` items, or those above the last MARK."""
+        start = marks.pop() if size is None else len(stack) - size
         items = stack[start:]
         del stack[start:]
         return items
 
-    # pickletools.genops reads the same, at half the speed. The branches
-    # are ordered by how often torch.save writes each opcode.
-    name = None
-    while name != 'STOP':
-        if pos >= end:
-            raise ValueError('a truncated pickle')
-        name = _OPCODES.get(data[pos])
+    while True:
+        op = data[pos]
         pos += 1
-        if name in _FIXED_ARGUMENTS:
-            arg = _FIXED_ARGUMENTS[name].unpack_from(data, pos)[0]
-            pos += _FIXED_ARGUMENTS[name].size
-        elif name == 'BINUNICODE':
-            size = unpack('<I', data, pos)[0]
-            arg = data[pos + 4:pos + 4 + size].decode('utf-8')
-            pos += 4 + size
-        elif name == 'LONG1':
-            arg = int.from_bytes(
-                data[pos + 1:pos + 1 + data[pos]], 'little', signed=True)
-            pos += 1 + data[pos]
-        elif name == 'GLOBAL':  # "module\nname\n"
-            stop = data.find(b'\n', data.find(b'\n', pos) + 1) + 1 or end
-            arg = data[pos:stop - 1].decode('utf-8').replace('\n', ' ')
-            pos = stop
-        if name in _OPCODE_ATOMS:
-            push(arg)
-        elif name in ('BINPUT', 'LONG_BINPUT'):
-            memo[arg] = stack[-1]
-        elif name in ('BINGET', 'LONG_BINGET'):
-            push(memo[arg])
-        elif name == 'MARK':
+        if op == 0x68 or op == 0x6a:  # BINGET, LONG_BINGET
+            if op == 0x68:
+                item, pos = memo[data[pos]], pos + 1
+            else:
+                item, pos = memo[_U32(data, pos)[0]], pos + 4
+            if item is _TENSOR and (match := record(
+                    data, pos)) and (tensor := _tensor_record(
+                        match, memo, record_sizes)):
+                pos, item = match.end(), tensor
+            elif item is _OPAQUE:
+                raise ValueError('a reference into a tensor record')
+            push(item)
+        elif op == 0x72:  # LONG_BINPUT
+            memo[_U32(data, pos)[0]] = stack[-1]
+            pos += 4
+        elif op == 0x71:  # BINPUT
+            memo[data[pos]] = stack[-1]
+            pos += 1
+        elif op == 0x4b:  # BININT1
+            push(data[pos])
+            pos += 1
+        elif op in _NUMBERS:  # BININT2, BININT, BINFLOAT
+            push(_NUMBERS[op].unpack_from(data, pos)[0])
+            pos += _NUMBERS[op].size
+        elif op == 0x58:  # BINUNICODE
+            end = pos + 4 + _U32(data, pos)[0]
+            push(data[pos + 4:end].decode('utf-8'))
+            pos = end
+        elif op == 0x7d or op == 0x5d:  # EMPTY_DICT, EMPTY_LIST
+            push(
+                _Item('dict' if op == 0x7d else 'list',
+                      {} if op == 0x7d else [], 1))
+        elif op == 0x28:  # MARK
             marks.append(len(stack))
-        elif name in _OPCODE_TUPLE_SIZES or name == 'TUPLE':
-            size = _OPCODE_TUPLE_SIZES.get(name)
-            items = pop_mark() if size is None else stack[len(stack) - size:]
-            if size:
-                del stack[-size:]
-            push(_container('tuple', items))
-        elif name in _OPCODE_CONSTANTS:
-            push(_OPCODE_CONSTANTS[name])
-        elif name == 'REDUCE':
+        elif op in _ADDS:  # SETITEMS, SETITEM, APPENDS, APPEND
+            kind, items = _ADDS[op][0], pop(_ADDS[op][1])
+            target = stack[-1]
+            if _kind(target) != kind:
+                raise ValueError(f'{_OPCODE_NAMES[op]} on a {_kind(target)}')
+            if kind == 'list':
+                target.value.extend(items)
+            for key, value in zip(items[::2],
+                                  items[1::2]) if (kind == 'dict') else ():
+                target.value[id(key) if type(key) is _Item else key] = value
+            target.depth = max(target.depth, _depth(items))
+        elif op in _TUPLE_SIZES:  # TUPLE, EMPTY_TUPLE, TUPLE1-3
+            items = pop(_TUPLE_SIZES[op])
+            push(_Item('tuple', items, _depth(items)))
+        elif op in _CONSTANTS:
+            push(_CONSTANTS[op])
+        elif op == 0x52:  # REDUCE
             args = stack.pop()
             if _kind(stack[-1]) != 'global':
                 raise ValueError('a call of something that is not a global')
             stack[-1] = _reduce(stack[-1], args)
-        elif name == 'BINPERSID':
+        elif op == 0x51:  # BINPERSID
             stack[-1] = _persistent(stack[-1], record_sizes)
-        elif name in ('APPEND', 'APPENDS', 'SETITEM', 'SETITEMS'):
-            items = pop_mark() if name.endswith(
-                'S') else stack[-(1 if name == 'APPEND' else 2):]
-            if not name.endswith('S'):
-                del stack[-len(items):]
-            target = stack[-1]
-            if _kind(target) != ('list' if 'APPEND' in name else 'dict'):
-                raise ValueError(f'{name} on a {_kind(target)}')
-            if target.kind == 'list':
-                target.value.extend(items)
-            else:
-                for key, value in zip(items[::2], items[1::2]):
-                    target.value[id(key) if type(key) is
-                                 _Item else key] = value
-            target.depth = max(target.depth,
-                               _container(target.kind, items).depth)
-        elif name == 'EMPTY_DICT':
-            push(_Item('dict', {}, 1))
-        elif name == 'EMPTY_LIST':
-            push(_Item('list', [], 1))
-        elif name == 'GLOBAL':
-            if arg not in _SCAN_GLOBALS:
-                raise ValueError(f'the global {arg.replace(" ", ".")}')
-            push(_Item('global', _SCAN_GLOBALS[arg]))
-        elif name == 'BUILD':
+        elif op == 0x8a:  # LONG1
+            end = pos + 1 + data[pos]
+            push(int.from_bytes(data[pos + 1:end], 'little', signed=True))
+            pos = end
+        elif op == 0x63:  # GLOBAL "module\nname\n"
+            end = data.find(b'\n', data.find(b'\n', pos) + 1)
+            name = data[pos:max(end, pos)].decode().replace('\n', ' ')
+            pos = end + 1
+            if name not in _GLOBALS:
+                raise ValueError(f'the global {name.replace(" ", ".")}')
+            push(_GLOBALS[name])
+        elif op == 0x62:  # BUILD
             _build(stack[-2], stack.pop())
-        elif name == 'NEWOBJ':
+        elif op == 0x81:  # NEWOBJ of a HistoryBuffer
             args, cls = stack.pop(), stack.pop()
             if _kind(cls) != 'global' or cls.value != 'HistoryBuffer' or (
                     _atoms(args) != ()):
                 raise ValueError('a new object of a class mmengine does not '
                                  'write')
             push(_Item('HistoryBuffer'))
-        elif name not in ('PROTO', 'STOP'):
-            raise ValueError(f'the pickle opcode {name or "(unknown)"}')
+        elif op == 0x80:  # PROTO
+            pos += 1
+        elif op == 0x2e:  # STOP
+            return
+        else:
+            raise ValueError('the pickle opcode '
+                             f'{_OPCODE_NAMES.get(op, "(unknown)")}')
 
 
-def _archive(path: str, data: bytes) -> Tuple[bytes, dict]:
-    """The pickle of a torch.save archive and the sizes of its records."""
+def scan_checkpoint(path: str, data: bytes) -> None:
+    """Refuse checkpoint bytes that are not a torch.save archive or whose
+    pickle :func:`scan_pickle` refuses, naming ``path`` and the reason."""
     if not data:
         raise CheckpointError(f'Cannot read checkpoint {path}: the file is '
                               'empty (0 bytes).')
@@ -411,28 +458,31 @@ def _archive(path: str, data: bytes) -> Tuple[bytes, dict]:
             'the zip archive torch.save writes (a file of another kind, or '
             'torch\'s legacy format: load it with torch.load and save it '
             'again if you trust it).')
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            pickles = [
-                i for i in infos
-                if re.fullmatch(r'[^/]+/data\.pkl', i.filename)
-            ]
-            if len(pickles) != 1:
-                raise zipfile.BadZipFile('it holds no single data.pkl')
-            prefix = pickles[0].filename[:-len('data.pkl')]
-            sizes = {
-                i.filename[len(prefix):]: i.file_size
-                for i in infos if i.filename.startswith(prefix)
-            }
-            return archive.read(pickles[0]), sizes
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+    try:  # the archive as torch.load reads it
+        archive = torch._C.PyTorchFileReader(io.BytesIO(data))
+        pickled = archive.get_record('data.pkl')
+        # A record larger than the file is compressed: not torch.save's.
+        sizes = {
+            name[5:]: size
+            for name in archive.get_all_records()
+            if name.startswith('data/') and (
+                size := archive.get_record_size(name)) <= len(data)
+        }
+    except RuntimeError as error:
+        reason = str(error).split('. ')[0].split(': ')[-1]
         raise CheckpointError(
             f'Cannot read checkpoint {path}: it is truncated or damaged '
-            f'({error}): its {len(data)} bytes are not a complete zip archive '
-            'as torch.save writes. If a run was killed or ran out of disk '
-            'space while writing it, use an earlier checkpoint of that run.'
-        ) from error
+            f'({reason}): its {len(data)} bytes are not a complete zip '
+            'archive as torch.save writes. If a run was killed or ran out of '
+            'disk space while writing it, use an earlier checkpoint of that '
+            'run.') from error
+    try:
+        scan_pickle(pickled, sizes)
+    except ValueError as error:
+        raise CheckpointError(
+            f'Refused to load checkpoint {path}: its pickle holds {error}, '
+            'which mmengine and torch.save of a state dict never write. See '
+            'docs/checkpoints.md to load a file you trust.') from error
 
 
 def weights_digest(state_dict: dict) -> str:
@@ -441,10 +491,9 @@ def weights_digest(state_dict: dict) -> str:
     for key in sorted(state_dict):
         tensor = state_dict[key]
         if isinstance(tensor, torch.Tensor):
-            tensor = tensor.detach().cpu().contiguous().reshape(-1)
             digest.update(
-                f'{key} {tensor.dtype} {tuple(state_dict[key].shape)}'
-                '\n'.encode())
+                f'{key} {tensor.dtype} {tuple(tensor.shape)}\n'.encode())
+            tensor = tensor.detach().cpu().contiguous().reshape(-1)
             digest.update(tensor.view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
@@ -460,8 +509,8 @@ def _sidecar_digest(path: str):
     if not osp.isfile(sidecar):
         return None
     with open(sidecar, 'rb') as f:
-        line = f.read(4096)
-    match = re.fullmatch(rb'([0-9a-f]{64}) [ *](\S[^\n]*)\n?', line)
+        match = re.fullmatch(rb'([0-9a-f]{64}) [ *](\S[^\n]*)\n?',
+                             f.read(4096))
     if match is None:
         raise CheckpointError(
             f'the sidecar {sidecar} is not a sha256sum line ("<64 hex '
@@ -472,34 +521,29 @@ def _sidecar_digest(path: str):
     return match.group(1).decode()
 
 
-def _matches_sidecar(path: str) -> bool:
-    """Whether ``path`` has a sidecar and matches it."""
-    try:
-        recorded = _sidecar_digest(path)
-        with open(path, 'rb') as f:
-            return recorded == hashlib.sha256(f.read()).hexdigest()
-    except (CheckpointError, OSError):
-        return False
-
-
 def _corrupted(path: str, where: str) -> CheckpointError:
-    checked = [
-        other for other in complete_checkpoints(osp.dirname(path))
-        if osp.abspath(other) != osp.abspath(path) and _matches_sidecar(other)
-    ]
-    advice = (f'Use another checkpoint, e.g. {checked[0]} (it matches its '
-              'sidecar).' if checked else 'Use another checkpoint of this '
-              'model.')
+    """The refusal of a digest mismatch, advising only checked files."""
+    checked = []
+    for other in complete_checkpoints(osp.dirname(path)):
+        try:
+            with open(other, 'rb') as f:
+                if osp.abspath(other) != osp.abspath(path) and _sidecar_digest(
+                        other) == hashlib.sha256(f.read()).hexdigest():
+                    checked.append(other)
+        except (CheckpointError, OSError):
+            pass
+    advice = (f'e.g. {checked[0]} (it matches its sidecar)'
+              if checked else 'of this model')
     return CheckpointError(
         f'Checkpoint {path} does not match the SHA-256 digest recorded '
         f'{where} when it was written: it was corrupted or modified since. '
-        f'{advice}')
+        f'Use another checkpoint, {advice}.')
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
-    """Read a checkpoint file once: check it against its sidecar, scan its
-    pickle, load it with torch's weights-only unpickler and check the digest
-    of its weights.
+    """Read a checkpoint once: check it against its sidecar, scan its
+    pickle, load it with torch's weights-only unpickler (never falling back)
+    and check the digest of its weights.
 
     Args:
         path (str): A local checkpoint file.
@@ -510,9 +554,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         dict: The checkpoint.
 
     Raises:
-        CheckpointError: The file is missing, unreadable or not a
-            checkpoint, does not match a digest, or holds objects that
-            mmengine and ``torch.save`` of a state dict do not write.
+        CheckpointError: The file is missing, unreadable, damaged or not a
+            checkpoint, or holds what mmengine and ``torch.save`` of a state
+            dict do not write.
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -527,37 +571,7 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     recorded = _sidecar_digest(path)
     if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
         raise _corrupted(path, f'in {sidecar_path(path)}')
-    return load_checkpoint_bytes(path, data, map_location, recorded
-                                 is not None)
-
-
-def load_checkpoint_bytes(path: str,
-                          data: bytes,
-                          map_location='cpu',
-                          has_sidecar: bool = False) -> dict:
-    """Scan, load and check the bytes of a checkpoint (see
-    :func:`read_checkpoint`).
-
-    Args:
-        path (str): The file's name, for messages.
-        data (bytes): Its content.
-        map_location (str | callable): As in ``torch.load``. Defaults to
-            ``'cpu'``.
-        has_sidecar (bool): Whether a sidecar checked ``data`` already.
-            Defaults to False.
-
-    Returns:
-        dict: The checkpoint.
-    """
-    pickled, record_sizes = _archive(path, data)
-    try:
-        scan_pickle(pickled, record_sizes)
-    except (ValueError, IndexError, KeyError, AttributeError, TypeError,
-            struct.error) as error:
-        raise CheckpointError(
-            f'Refused to load checkpoint {path}: its pickle holds {error}, '
-            'which mmengine and torch.save of a state dict never write. See '
-            'docs/checkpoints.md to load a file you trust.') from error
+    scan_checkpoint(path, data)
     try:
         checkpoint = torch.load(
             io.BytesIO(data), map_location=map_location, weights_only=True)
@@ -578,11 +592,10 @@ def load_checkpoint_bytes(path: str,
             'tools/train.py or torch.save(model.state_dict(), path).')
     meta = checkpoint.get('meta')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
-    # A matching sidecar has checked every byte already.
-    if digest is not None and not has_sidecar and digest != weights_digest(
+    if recorded is None and digest is not None and digest != weights_digest(
             checkpoint.get('state_dict', {})):
         raise _corrupted(path, f'in its meta ({WEIGHTS_DIGEST_KEY})')
-    if digest is None and not has_sidecar and path not in _UNCHECKED_SAID:
+    if recorded is None and digest is None and path not in _UNCHECKED_SAID:
         _UNCHECKED_SAID.add(path)
         warnings.warn(
             f'Checkpoint {path} has neither a digest of its weights in its '
@@ -591,15 +604,8 @@ def load_checkpoint_bytes(path: str,
     return checkpoint
 
 
-def load_from_local(filename: str, map_location=None) -> dict:
-    """mmengine's loader of local files, replaced (mmengine logs the name
-    after ``load_from_``)."""
-    return read_checkpoint(filename, map_location)
-
-
-def load_from_http(filename: str, map_location=None) -> dict:
-    """mmengine's loader of ``http(s)://`` URLs, replaced: the file is
-    downloaded to torch's hub cache once, then read as a local file."""
+def _load_from_http(filename: str, map_location=None) -> dict:
+    """Download an ``http(s)://`` checkpoint to torch's hub cache once."""
     cached = osp.join(torch.hub.get_dir(), 'checkpoints',
                       osp.basename(filename.split('?')[0]))
     rank, world_size = get_dist_info()
@@ -611,57 +617,33 @@ def load_from_http(filename: str, map_location=None) -> dict:
     return read_checkpoint(cached, map_location)
 
 
-def load_from_unprotected(filename: str, map_location=None) -> dict:
-    """The loader of mmengine's ``modelzoo://``, ``open-mmlab://``,
-    ``pavi://``... names, which mmengine loads with ``weights_only=False``
-    (or, on OneDL's mmengine, falls back to it): refuses them."""
+def _refuse_unprotected(filename: str, map_location=None) -> dict:
+    """Refuse names mmengine loads without the weights-only protection."""
     raise CheckpointError(
         f'Refused to load {filename}: mmengine loads such names without '
-        'torch\'s weights-only protection. Give the https:// URL or the '
-        'local path of the checkpoint instead.')
-
-
-def load_from_ceph(filename: str, map_location=None) -> dict:
-    """mmengine's loader of ``s3://`` and ``petrel://`` files, replaced:
-    the bytes come from mmengine's petrel backend."""
-    backend = get_file_backend(filename, backend_args=dict(backend='petrel'))
-    return load_checkpoint_bytes(filename, backend.get(filename), map_location)
+        'torch\'s weights-only protection. Give the https:// URL or a local '
+        'path of the checkpoint instead (copy remote files first).')
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list exactly the globals mmengine writes into checkpoints, and
-    make :func:`read_checkpoint` mmengine's loader of local files and URLs
-    (its own loaders of URLs use ``weights_only=False``; OneDL's loader of
-    local files falls back to it).
-
-    The allow-list is a no-op before torch 2.6: ``torch.load`` there
-    defaults to ``weights_only=False`` and ``add_safe_globals`` takes no
-    names.
-    """
-    CheckpointLoader.register_scheme('', load_from_local, force=True)
-    CheckpointLoader.register_scheme(('http://', 'https://'),
-                                     load_from_http,
-                                     force=True)
-    CheckpointLoader.register_scheme((r'(\S+\:)?s3://', r'(\S+\:)?petrel://'),
-                                     load_from_ceph,
-                                     force=True)
-    CheckpointLoader.register_scheme(
-        ('modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://',
-         'mmcls://', 'pavi://'),
-        load_from_unprotected,
-        force=True)
+    """Allow-list exactly the globals mmengine writes into checkpoints and
+    make :func:`read_checkpoint` mmengine's loader of local files and URLs;
+    other schemes are refused. The allow-list needs torch 2.6 or later."""
+    for prefixes, loader in [
+        ('', read_checkpoint),
+        (('http://', 'https://'), _load_from_http),
+        (('modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://',
+          'mmcls://', 'pavi://', r'(\S+\:)?s3://', r'(\S+\:)?petrel://'),
+         _refuse_unprotected),
+    ]:
+        CheckpointLoader.register_scheme(prefixes, loader, force=True)
     if digit_version(torch.__version__) >= digit_version('2.6.0'):
         torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path``: afterwards ``path`` holds all of it, and
-    before, its old content (or nothing), even if the process is killed.
-    The file gets the umask's permissions, as ``open`` gives.
-
-    Args:
-        path (str): The file to write.
-        data (bytes): Its new content.
+    """Write ``data`` to ``path`` so that ``path`` holds all of it or its
+    old content, even if the process is killed, with the umask's mode.
 
     Raises:
         OSError: The write failed (e.g. the disk is full); the error names
@@ -683,39 +665,26 @@ def write_atomically(path: str, data: bytes) -> None:
         if osp.exists(partial):
             os.remove(partial)
         raise OSError(error.errno, error.strerror, path) from error
-    if hasattr(os, 'O_DIRECTORY'):  # make the rename durable (POSIX)
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fd = os.open(directory, os.O_RDONLY)  # make the rename durable
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_checkpoint(path: str, data: bytes) -> None:
-    """Write checkpoint bytes atomically, then their sidecar beside them.
-
-    An older sidecar of ``path`` goes first, so that no sidecar ever
-    describes other bytes than the file under its name: after a kill the
-    file is complete, with its own sidecar or, for a moment, with none.
-
-    Args:
-        path (str): The checkpoint's final name.
-        data (bytes): The checkpoint, as ``torch.save`` wrote it.
-    """
-    digest = hashlib.sha256(data).hexdigest()
+    """Write checkpoint bytes atomically, then their sidecar. An older
+    sidecar goes first, so that none ever describes other bytes."""
     if osp.exists(sidecar_path(path)):
         os.remove(sidecar_path(path))
     write_atomically(path, data)
     write_atomically(
-        sidecar_path(path), f'{digest}  {osp.basename(path)}\n'.encode())
+        sidecar_path(path),
+        f'{hashlib.sha256(data).hexdigest()}  {osp.basename(path)}\n'.encode())
 
 
 def remove_partial_files(directory: str) -> list:
-    """Remove the temporary files killed writes left in ``directory``.
-
-    Returns:
-        list: The removed files.
-    """
+    """Remove (and return) the temporary files killed writes left."""
     partial = glob.glob(osp.join(directory, f'.*{PARTIAL_SUFFIX}'))
     for path in partial:
         os.remove(path)
@@ -723,11 +692,7 @@ def remove_partial_files(directory: str) -> list:
 
 
 def complete_checkpoints(directory: str) -> list:
-    """The ``.pth`` files in ``directory``, newest first.
-
-    Files this module wrote there are complete by construction; temporary
-    files do not end in ``.pth``.
-    """
+    """The ``.pth`` files in ``directory``, newest first."""
     return sorted(
         glob.glob(osp.join(directory, '*.pth')),
         key=osp.getmtime,
@@ -736,12 +701,9 @@ def complete_checkpoints(directory: str) -> list:
 
 @register_backend('atomic_checkpoint')
 class AtomicCheckpointBackend(LocalBackend):
-    """mmengine's local file backend, writing checkpoints atomically with
-    a sidecar beside each and removing the sidecar with its checkpoint.
-
-    ``AtomicCheckpointHook`` makes the runner save through it (by its
-    ``backend_args``).
-    """
+    """mmengine's local backend, writing checkpoints atomically with their
+    sidecars and removing a sidecar with its checkpoint (the runner saves
+    through it when ``AtomicCheckpointHook`` sets its ``backend_args``)."""
 
     def put(self, obj: bytes, filepath) -> None:
         write_checkpoint(str(filepath), obj)
@@ -752,94 +714,82 @@ class AtomicCheckpointBackend(LocalBackend):
             os.remove(sidecar_path(str(filepath)))
 
 
-# Keys shown per kind of difference, enough to recognise a model.
-_NUM_KEYS_SHOWN = 3
-
-
-@dataclass
-class StateDictFit:
-    """The comparison of a checkpoint's state dict with a model's: the
-    model's keys it lacks, the keys the model lacks, ``(key, checkpoint
-    shape, model shape)`` of those with other shapes, and how many of the
-    model's tensors and elements load."""
-    missing: List[str] = field(default_factory=list)
-    unexpected: List[str] = field(default_factory=list)
-    mismatched: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
-    loaded_elements: int = 0
-    total_elements: int = 0
-    loaded_tensors: int = 0
-    total_tensors: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """Whether every tensor of each side loads into the other."""
-        return not (self.missing or self.unexpected or self.mismatched)
-
-    def describe(self) -> str:
-        """The differences in words, with a few keys of each kind."""
-        parts = []
-        if self.missing:
-            parts.append(
-                f'it lacks {len(self.missing)} of the model\'s '
-                f'{self.total_tensors} tensors ({_some(self.missing)})')
-        if self.unexpected:
-            parts.append(f'it holds {_tensors(len(self.unexpected))} the '
-                         f'model does not have ({_some(self.unexpected)})')
-        if self.mismatched:
-            shown = ', '.join(
-                f'{key}: {tuple(ckpt)} in the checkpoint, {tuple(model)} in '
-                'the model'
-                for key, ckpt, model in self.mismatched[:_NUM_KEYS_SHOWN])
-            parts.append(f'shapes differ for '
-                         f'{_tensors(len(self.mismatched))} ({shown})')
-        return '; '.join(parts)
-
-
-def _tensors(count: int) -> str:
-    return f'{count} tensor' + ('' if count == 1 else 's')
-
-
-def _some(keys: List[str]) -> str:
-    shown = ', '.join(keys[:_NUM_KEYS_SHOWN])
-    return f'e.g. {shown}' if len(keys) > _NUM_KEYS_SHOWN else shown
-
-
-def checkpoint_state_dict(checkpoint: dict) -> dict:
-    """The weights of a checkpoint as mmengine's ``load_checkpoint`` takes
-    them: its ``state_dict`` (or the dict itself), without the ``module.``
-    prefix of models saved inside a DDP wrapper."""
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    return {
-        re.sub(r'^module\.', '', key): value
-        for key, value in state_dict.items()
-    } if isinstance(state_dict, dict) else {}
-
-
-def compare_state_dicts(model_state: dict,
-                        checkpoint_state: dict) -> StateDictFit:
-    """Compare the keys and shapes of two state dicts.
+def check_fit(path: str,
+              checkpoint: dict,
+              model_state: dict,
+              partial: bool = False) -> str:
+    """Refuse a checkpoint whose weights do not fit a model: missing,
+    unexpected or reshaped tensors (without DDP's ``module.`` prefix).
 
     Args:
-        model_state (dict): ``model.state_dict()``.
-        checkpoint_state (dict): The checkpoint's, see
-            :func:`checkpoint_state_dict`.
+        path (str): The checkpoint's name, for messages.
+        checkpoint (dict): The checkpoint, as :func:`read_checkpoint` gives.
+        model_state (dict): The state dict of the model it loads into.
+        partial (bool): Whether a partial fit loads on purpose (fine-tuning).
+            Defaults to False.
 
     Returns:
-        StateDictFit: What loads and what does not.
+        str: What loads, in words (a warning if partial).
+
+    Raises:
+        CheckpointError: It holds none of the model's tensors or (unless
+            ``partial``) does not fit exactly.
     """
-    fit = StateDictFit(
-        unexpected=sorted(set(checkpoint_state) - set(model_state)))
-    for key, tensor in model_state.items():
-        numel = tensor.numel() if isinstance(tensor, torch.Tensor) else 0
-        fit.total_tensors += 1
-        fit.total_elements += numel
-        if key not in checkpoint_state:
-            fit.missing.append(key)
-            continue
-        shape = getattr(checkpoint_state[key], 'shape', None)
-        if isinstance(tensor, torch.Tensor) and shape != tensor.shape:
-            fit.mismatched.append((key, tuple(shape or ()), tensor.shape))
-            continue
-        fit.loaded_tensors += 1
-        fit.loaded_elements += numel
-    return fit
+    weights = checkpoint.get('state_dict', checkpoint)
+    weights = {
+        re.sub(r'^module\.', '', k): v
+        for k, v in weights.items()
+    } if isinstance(weights, dict) else {}
+    shapes = {k: getattr(v, 'shape', None) for k, v in weights.items()}
+    missing = [key for key in model_state if key not in weights]
+    unexpected = sorted(set(weights) - set(model_state))
+    reshaped = [
+        key for key, tensor in model_state.items() if key in weights
+        and isinstance(tensor, torch.Tensor) and shapes[key] != tensor.shape
+    ]
+    loads = [
+        key for key in model_state if key in weights and key not in reshaped
+    ]
+
+    def some(keys: list) -> str:
+        return ('e.g. ' if len(keys) > 3 else '') + ', '.join(keys[:3])
+
+    def tensors(count: int) -> str:
+        return f'{count} tensor' + ('' if count == 1 else 's')
+
+    parts = []
+    if missing:
+        parts.append(f'it lacks {len(missing)} of the model\'s '
+                     f'{len(model_state)} tensors ({some(missing)})')
+    if unexpected:
+        parts.append(f'it holds {tensors(len(unexpected))} the model does '
+                     f'not have ({some(unexpected)})')
+    if reshaped:
+        shown = ', '.join(
+            f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
+            f'{tuple(model_state[key].shape)} in the model'
+            for key in reshaped[:3])
+        parts.append(f'shapes differ for {tensors(len(reshaped))} ({shown})')
+    differences = '; '.join(parts)
+    if not loads:
+        raise CheckpointError(
+            f'Checkpoint {path} holds none of the weights of the model of '
+            f'this config ({differences}). It is another model\'s '
+            'checkpoint, or not a model checkpoint: use the config it was '
+            'trained with.')
+    if not differences:
+        return (f'Checkpoint {path} fits the model: all {len(model_state)} '
+                'tensors load.')
+    if partial:
+        numel = {k: getattr(v, 'numel', int)() for k, v in model_state.items()}
+        share = sum(numel[k] for k in loads) / sum(numel.values())
+        return (f'load_from: only {share:.1%} of the model\'s weights '
+                f'({len(loads)} of {len(model_state)} tensors) load from '
+                f'{path}; the rest keep their initial values: {differences}.')
+    experiment = (checkpoint.get('meta') or {}).get('experiment_name')
+    raise CheckpointError(
+        f'Checkpoint {path} does not fit the model of this config: '
+        f'{differences}. It is most likely another model\'s checkpoint' +
+        (f' (written by experiment {experiment})' if experiment else '') +
+        ': use the config it was trained with, or a checkpoint of this '
+        'model.')

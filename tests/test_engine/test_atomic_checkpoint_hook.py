@@ -164,7 +164,12 @@ def test_runner(tmp_path_factory):
 
 
 def check(runner, path):
-    AtomicCheckpointHook._check_checkpoint(runner, str(path))
+    """What the hook checks before a test run loads ``path``."""
+    runner._load_from = str(path)
+    try:
+        AtomicCheckpointHook().before_run(runner)
+    finally:
+        runner._load_from = None
 
 
 def test_fitting_checkpoint_passes(test_runner, tmp_path):

@@ -219,6 +219,19 @@ def test_unchecked_history_buffer_state_changes_the_process(tmp_path):
     assert out.split()[-1] == '1'  # the minimum
 
 
+def test_unscanned_forged_dtype_reads_file_bytes_as_objects(tmp_path):
+    """Inside a real checkpoint's runtime info, the forged float64 dtype
+    passes torch's allow-list; numpy then takes 8 bytes of the file for an
+    object pointer (copying the checkpoint crashes or corrupts memory)."""
+    path = write_attack('forged_dtype_in_runtime_info', tmp_path)
+    code = ('import sys, torch, mmconvnext_lstm\n'
+            'x = torch.load(sys.argv[1])["message_hub"]["runtime_info"]["x"]\n'
+            'print("FIELDS", x.dtype.names, x.dtype.hasobject, flush=True)\n')
+    out = run([sys.executable, '-c', code, path], cwd=tmp_path,
+              check=False).stdout
+    assert "FIELDS ('a',) True" in out, out
+
+
 def test_huge_bytearray_allocates_what_the_file_says(tmp_path):
     path = write_attack('huge_bytearray', tmp_path)
     # 1 GiB of address space above what the interpreter holds.

@@ -19,12 +19,14 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmconvnext_lstm  # noqa: F401  applies the fix
-from mmconvnext_lstm.utils import (CheckpointError, allow_mmengine_checkpoints,
-                                   checkpoint_safe_globals, read_checkpoint,
+from mmconvnext_lstm.utils import CheckpointError, allow_mmengine_checkpoints
+from mmconvnext_lstm.utils import checkpoint as checkpoint_module
+from mmconvnext_lstm.utils import (checkpoint_safe_globals, read_checkpoint,
                                    weights_digest, write_checkpoint)
 from mmconvnext_lstm.utils.checkpoint import (WEIGHTS_DIGEST_KEY,
                                               LoadedHistoryBuffer,
-                                              history_buffer_statistic)
+                                              history_buffer_statistic,
+                                              scan_checkpoint)
 
 pytestmark = pytest.mark.unit
 
@@ -368,3 +370,51 @@ def test_without_the_fix_torch_refuses(checkpoint):
     finally:
         torch.serialization.clear_safe_globals()
         torch.serialization.add_safe_globals(allowed)
+
+
+def adamw_checkpoint(path):
+    """A checkpoint as the runner writes one after an AdamW step."""
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    optimizer = torch.optim.AdamW(model.parameters())
+    model(torch.randn(2, 3, 5, 5)).sum().backward()
+    optimizer.step()
+    torch.save(
+        dict(
+            meta=dict(epoch=1),
+            state_dict=model.state_dict(),
+            optimizer=optimizer.state_dict()), path)
+    return str(path), model
+
+
+@pytest.mark.parametrize('attack', [*ATTACKS, None])
+def test_one_step_tensor_records_match_the_opcodes(tmp_path, monkeypatch,
+                                                   attack):
+    """The scan applies torch.save's tensor records in one step; going op by
+    op gives the same verdict (but for a reference into a record, which only
+    the one-step path can see and refuses)."""
+    path = (
+        write_attack(attack, tmp_path)
+        if attack else adamw_checkpoint(tmp_path / 'adamw.pth')[0])
+
+    def verdict():
+        try:
+            scan_checkpoint(path, open(path, 'rb').read())
+            return 'accepted'
+        except CheckpointError as error:
+            return str(error)
+
+    one_step = verdict()
+    monkeypatch.setattr(checkpoint_module, '_tensor_record', lambda *a: None)
+    if attack == 'reference_into_tensor_record':
+        assert 'a reference into a tensor record' in one_step
+        assert verdict() == 'accepted'
+    else:
+        assert verdict() == one_step
+    assert (one_step == 'accepted') == (attack is None)
+
+
+def test_optimizer_state_loads(tmp_path):
+    path, model = adamw_checkpoint(tmp_path / 'adamw.pth')
+    loaded = read_checkpoint(path)
+    assert torch.equal(loaded['state_dict']['0.weight'], model[0].weight)
+    assert len(loaded['optimizer']['state']) == 4

@@ -25,8 +25,9 @@ from mmpretrain.registry import MODELS
 
 import mmconvnext_lstm  # noqa: F401  registers the models
 from mmconvnext_lstm.utils import read_checkpoint, weights_digest
-from mmconvnext_lstm.utils.checkpoint import (WEIGHTS_DIGEST_KEY, _archive,
-                                              scan_pickle, write_checkpoint)
+from mmconvnext_lstm.utils.checkpoint import (WEIGHTS_DIGEST_KEY,
+                                              scan_checkpoint,
+                                              write_checkpoint)
 
 
 def make_checkpoint(config: str) -> bytes:
@@ -71,7 +72,7 @@ def main():
         'torch.load (weights only)':
         lambda: torch.load(io.BytesIO(data), weights_only=True),
         'scan of the pickle':
-        lambda: scan_pickle(*_archive(path, data)),
+        lambda: scan_checkpoint(path, data),
         'sha256 of the file':
         lambda: hashlib.sha256(data).hexdigest(),
         'digest of the weights':

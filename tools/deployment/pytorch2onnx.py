@@ -15,9 +15,8 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.apis import get_model
 
 import mmconvnext_lstm  # noqa: F401  registers our models; safe torch.load
-from mmconvnext_lstm.utils import (checkpoint_state_dict, compare_state_dicts,
-                                   read_checkpoint)
-from mmconvnext_lstm.utils.errors import CheckpointError, UsageError
+from mmconvnext_lstm.utils import check_fit, read_checkpoint
+from mmconvnext_lstm.utils.errors import UsageError
 from onnx_export import (DEFAULT_OPSET, export_onnx, fixed_size_reason,
                          min_input_size, pipeline_input_size,
                          preprocess_metadata)
@@ -99,12 +98,7 @@ def load_checked_checkpoint(model, path: str) -> dict:
     Returns:
         dict: The checkpoint (its ``meta`` has the class names).
     """
-    fit = compare_state_dicts(model.state_dict(),
-                              checkpoint_state_dict(read_checkpoint(path)))
-    if not fit.complete:
-        raise CheckpointError(
-            f'Checkpoint {path} does not fit the model of this config: '
-            f'{fit.describe()}. Use the config it was trained with.')
+    check_fit(path, read_checkpoint(path), model.state_dict())
     return load_checkpoint(model, path, map_location='cpu', strict=True)
 
 
