@@ -1,2 +1,5 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from .hooks import *  # noqa: F401,F403
+from .hooks import (AtomicCheckpointHook, FlushDenormalHook,
+                    MinClassNumCheckHook)
+
+__all__ = ['AtomicCheckpointHook', 'FlushDenormalHook', 'MinClassNumCheckHook']

@@ -1,4 +1,10 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from .backbones import *  # noqa: F401,F403
-from .necks import *  # noqa: F401,F403
-from .utils import *  # noqa: F401,F403
+from .backbones import MultiScaleConvNeXt
+from .classifiers import FitCheckedImageClassifier
+from .necks import BiLSTM2D
+from .utils import MultiScaleConvNeXtBlock
+
+__all__ = [
+    'BiLSTM2D', 'FitCheckedImageClassifier', 'MultiScaleConvNeXt',
+    'MultiScaleConvNeXtBlock'
+]

@@ -15,6 +15,7 @@ import re
 import secrets
 import struct
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -30,6 +31,10 @@ from .errors import CheckpointError
 SIDECAR_SUFFIX, PARTIAL_SUFFIX = '.sha256', '.partial'
 WEIGHTS_DIGEST_KEY = 'state_dict_sha256'  # in the checkpoint's meta
 MAX_DEPTH = 16  # of containers; mmengine's checkpoints are about 6 deep
+# Keys of the root module's load metadata (a state dict's ``_metadata['']``,
+# which torch hands to ``_load_from_state_dict``): the file the weights came
+# from, and whether a partial fit may load (fine-tuning).
+LOADED_FROM, PARTIAL_LOAD = 'mmconvnext_lstm_file', 'mmconvnext_lstm_partial'
 
 HistoryBuffer()  # registers mmengine's statistics (min, max, current, mean)
 _UNCHECKED_SAID = set()  # files without digests, warned about once
@@ -601,7 +606,23 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
             f'Checkpoint {path} has neither a digest of its weights in its '
             f'meta nor a sidecar {sidecar_path(path)}: a damaged copy of it '
             'would go unnoticed.')
+    load_metadata(checkpoint)[LOADED_FROM] = path
     return checkpoint
+
+
+def load_metadata(checkpoint: dict) -> dict:
+    """The root module's load metadata of a checkpoint's weights, added
+    where missing (weights that are a plain dict and the checkpoint itself
+    cannot carry it: then a dict of their own)."""
+    if type(checkpoint.get('state_dict')) is dict:
+        checkpoint['state_dict'] = OrderedDict(checkpoint['state_dict'])
+    weights = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(getattr(weights, '_metadata', None), dict):
+        try:
+            weights._metadata = OrderedDict()
+        except AttributeError:
+            return {}
+    return weights._metadata.setdefault('', {})
 
 
 def _load_from_http(filename: str, map_location=None) -> dict:

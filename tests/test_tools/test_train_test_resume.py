@@ -99,15 +99,19 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
     assert json.loads(metrics.read_text())['accuracy/top1'] == pytest.approx(
         last_val['accuracy/top1'])
 
-    # load_from starts a new run (counters at 0) from the weights.
+    # load_from starts a new run (counters at 0) from the weights; with
+    # another head (12 outputs) a partial fit, which fine-tuning may load.
     out = run([
         sys.executable,
         osp.join(repo_root, 'tools', 'train.py'), user_experiment,
         '--work-dir', tmp_path / 'finetune', '--no-validate', '--cfg-options',
-        'train_cfg.max_epochs=1', f'load_from={last}'
+        'train_cfg.max_epochs=1', f'load_from={last}',
+        'model.head.num_classes=12'
     ],
               cwd=tmp_path).stdout
     assert f'Load checkpoint from {last}' in out
+    assert re.search(r"load_from: only \d+\.\d% of the model's weights.*"
+                     r'shapes differ for 2 tensors \(head\.fc\.weight', out)
     assert 'resumed epoch' not in out
     meta = checkpoint_meta(tmp_path / 'finetune' / 'epoch_1.pth')
     assert (meta['epoch'], meta['iter']) == (1, ITERS_PER_EPOCH)

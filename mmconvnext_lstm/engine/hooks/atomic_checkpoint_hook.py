@@ -9,9 +9,9 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
-from mmconvnext_lstm.utils.checkpoint import (WEIGHTS_DIGEST_KEY, check_fit,
-                                              complete_checkpoints,
-                                              read_checkpoint,
+from mmconvnext_lstm.utils.checkpoint import (PARTIAL_LOAD, WEIGHTS_DIGEST_KEY,
+                                              check_fit, complete_checkpoints,
+                                              load_metadata, read_checkpoint,
                                               remove_partial_files,
                                               weights_digest, write_atomically)
 from mmconvnext_lstm.utils.errors import CheckpointError
@@ -62,13 +62,21 @@ class AtomicCheckpointHook(CheckpointHook):
         model = runner.model  # what mmengine's load_state_dict loads into
         while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
             model = model.module
-        # runner.train() builds its loop before before_run; test() does not.
-        fine_tuning = isinstance(runner._train_loop,
-                                 BaseLoop) and not runner._resume
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
-                        fine_tuning)
+                        self._fine_tuning(runner))
         partial = fit.startswith('load_from:')
         (runner.logger.warning if partial else runner.logger.info)(fit)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        # The runner loads it next: FitCheckedImageClassifier lets a
+        # fine-tuning run load a partial fit, which before_run warned about.
+        if self._fine_tuning(runner):
+            load_metadata(checkpoint)[PARTIAL_LOAD] = True
+
+    @staticmethod
+    def _fine_tuning(runner) -> bool:
+        # runner.train() builds its loop before before_run; test() does not.
+        return isinstance(runner._train_loop, BaseLoop) and not runner._resume
 
     def before_train(self, runner) -> None:
         out_dir = self.out_dir or runner.work_dir

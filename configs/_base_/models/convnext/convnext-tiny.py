@@ -4,7 +4,8 @@
 # (ConvNeXt-LSTM-T inherits them); a standalone base like mmpretrain's
 # _base_/models/convnext/convnext-tiny.py.
 model = dict(
-    type='ImageClassifier',
+    # mmpretrain's ImageClassifier, refusing a checkpoint that does not fit.
+    type='FitCheckedImageClassifier',
     backbone=dict(
         type='ConvNeXt',
         arch=dict(depths=[3, 3, 9, 3], channels=[96, 192, 384, 768]),

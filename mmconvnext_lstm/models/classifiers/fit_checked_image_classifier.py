@@ -1,0 +1,53 @@
+# Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import logging
+
+from mmengine.logging import print_log
+from mmpretrain.models.classifiers import ImageClassifier
+from mmpretrain.registry import MODELS
+
+from ...utils.checkpoint import LOADED_FROM, PARTIAL_LOAD, check_fit
+
+
+@MODELS.register_module()
+class FitCheckedImageClassifier(ImageClassifier):
+    """mmpretrain's :class:`ImageClassifier`, refusing weights that do not
+    fit it, however they are loaded.
+
+    mmengine's ``load_checkpoint``, which ``get_model(pretrained=...)``, the
+    inferencers and ``FeatureExtractor`` use, loads what fits and only
+    prints the rest; this classifier applies the rules and message of
+    ``tools/test.py`` (:func:`~mmconvnext_lstm.utils.check_fit`) to every
+    state dict loaded into it. Two exceptions, both said in the log: a
+    fine-tuning run (``load_from``) may load a partial fit (marked by
+    :class:`AtomicCheckpointHook`), and the output norms of extra
+    ``backbone.out_indices``, which only ``extract_feat`` uses, may be
+    missing. Same arguments as ``ImageClassifier``.
+    """
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              *args) -> None:
+        weights = {
+            key[len(prefix):]: value
+            for key, value in state_dict.items() if key.startswith(prefix)
+        }
+        model_state = self.state_dict()
+        # The head reads the last stage's output only.
+        stages = sorted(getattr(self.backbone, 'out_indices', ()))[:-1]
+        feature_norms = tuple(f'backbone.norm{i}.' for i in stages)
+        unloaded = [
+            key for key in model_state
+            if key.startswith(feature_norms) and key not in weights
+        ]
+        path = local_metadata.get(LOADED_FROM, 'loaded')
+        if unloaded:
+            print_log(
+                f'Checkpoint {path} has no output norms of stages {stages} '
+                '(backbone.out_indices): they keep their initial values, '
+                'which extract_feat uses.',
+                logger='current',
+                level=logging.WARNING)
+            weights.update({key: model_state[key] for key in unloaded})
+        check_fit(path, weights, model_state,
+                  local_metadata.get(PARTIAL_LOAD, False))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      *args)
