@@ -131,8 +131,8 @@ def fastest_kernel(x, weight, bias, padding) -> str:
     process meets its shapes: one warm-up, then the best of three runs."""
     backward, pixels = torch.is_grad_enabled(), x.shape[-2] * x.shape[-1]
     candidates = [n for n, (_, sizes) in KERNELS.items() if pixels in sizes]
-    if not backward and 'weight_as_conv' in candidates:  # the conv then
-        candidates.remove('weight_as_conv')
+    if 'weight_as_conv' in candidates and not (backward and x.is_cpu):
+        candidates.remove('weight_as_conv')  # oneDNN's backward is its case
     key = (x.device.type, str(x.dtype), x.shape, weight.shape, backward,
            padding, bias is None, torch.is_autocast_enabled(x.device.type))
     if len(candidates) > 1 and key not in _fastest:
