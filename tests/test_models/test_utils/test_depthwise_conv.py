@@ -14,7 +14,7 @@ from mmconvnext_lstm.models.utils.depthwise_conv import (KERNELS,
 
 pytestmark = pytest.mark.unit
 
-MAPS = [(1, 1), (2, 2), (3, 3), (7, 7), (2, 5), (1, 4)]
+MAPS = [(1, 1), (2, 2), (3, 3), (7, 7), (2, 5), (1, 4), (3, 6)]
 KERNEL_SIZES = [(3, 3), (5, 5), (7, 7), (1, 3), (5, 1)]
 
 
@@ -73,7 +73,7 @@ def test_equals_the_uncropped_conv(map_size, kernel_size, multiplier,
 @pytest.mark.parametrize(
     'name, map_size', [(name, map_size)
                        for name, map_size in itertools.product(KERNELS, MAPS)
-                       if map_size[0] * map_size[1] <= KERNELS[name][1]])
+                       if map_size[0] * map_size[1] in KERNELS[name][1]])
 @pytest.mark.parametrize('multiplier', [1, 3])
 def test_every_kernel_equals_the_uncropped_conv(name, map_size, multiplier):
     kernel = KERNELS[name][0]
@@ -83,7 +83,8 @@ def test_every_kernel_equals_the_uncropped_conv(name, map_size, multiplier):
 
     def forward(x):
         weight, padding = crop_to_map(conv.weight, conv.padding, map_size)
-        return kernel(x, weight, conv.bias, padding, multiplier)
+        return kernel(
+            x.repeat_interleave(multiplier, 1), weight, conv.bias, padding)
 
     assert_all_close(
         conv_and_grads(conv, x, forward), full_conv_and_grads(conv, x))
@@ -124,7 +125,8 @@ def test_without_bias():
     x = torch.randn(2, 4, 2, 2)
     for name in KERNELS:
         weight, padding = crop_to_map(conv.weight, conv.padding, (2, 2))
-        out = KERNELS[name][0](x, weight, None, padding, 2)
+        out = KERNELS[name][0](x.repeat_interleave(2, 1), weight, None,
+                               padding)
         expected = F.conv2d(x, conv.weight, padding=2, groups=4)
         assert torch.allclose(out, expected, atol=1e-5)
 
@@ -132,29 +134,36 @@ def test_without_bias():
 def test_fastest_kernel_is_timed_once_per_shape(monkeypatch):
     monkeypatch.setattr(depthwise_conv, '_fastest', {})
     timed = []
-    real_time = depthwise_conv._time
     monkeypatch.setattr(
-        depthwise_conv, '_time',
-        lambda kernel, *args: timed.append(kernel) or real_time(kernel, *args))
+        depthwise_conv, 'KERNELS', {
+            name:
+            (lambda *args, run=run: timed.append(run) or run(*args), pixels)
+            for name, (run, pixels) in KERNELS.items()
+        })
     x, weight = torch.randn(2, 4, 2, 2), torch.randn(4, 1, 3, 3)
-    first = fastest_kernel(x, weight, None, (1, 1), 1)
-    assert first in KERNELS and len(timed) == 4 * len(KERNELS)
-    assert fastest_kernel(x, weight, None, (1, 1), 1) == first
+    first = fastest_kernel(x, weight, None, (1, 1))
+    # conv, products and matmul: weight_as_conv is for larger maps.
+    assert first in KERNELS and len(timed) == 4 * 3
+    assert fastest_kernel(x, weight, None, (1, 1)) == first
     assert measured_kernels() == [
         dict(
             device='cpu',
             dtype='torch.float32',
-            input=[2, 4, 2, 2],
-            weight=[4, 1, 3, 3],
-            multiplier=1,
+            input=(2, 4, 2, 2),
+            weight=(4, 1, 3, 3),
             backward=True,
             kernel=first)
     ]
-    assert len(timed) == 4 * len(KERNELS)
-    # Maps larger than every tap-matrix kernel's limit use the conv, untimed.
+    assert len(timed) == 4 * 3
+    # Larger maps: the conv and weight_as_conv in training, without
+    # autograd the conv, untimed (the two forwards are the same).
     large = torch.randn(1, 4, 5, 5)
-    assert fastest_kernel(large, weight, None, (1, 1), 1) == 'conv'
-    assert len(timed) == 4 * len(KERNELS)
+    assert fastest_kernel(large, weight, None,
+                          (1, 1)) in ('conv', 'weight_as_conv')
+    assert len(timed) == 4 * 3 + 4 * 2
+    with torch.no_grad():
+        assert fastest_kernel(large, weight, None, (1, 1)) == 'conv'
+    assert len(timed) == 4 * 3 + 4 * 2
 
 
 def test_first_met_in_inference_mode_then_trained():
@@ -166,3 +175,25 @@ def test_first_met_in_inference_mode_then_trained():
     out.sum().backward()
     assert torch.allclose(out, expected, atol=1e-6)
     assert conv.weight.grad is not None
+
+
+def test_weight_as_conv_under_autocast():
+    """bf16 forward and backward; gradients come back in fp32."""
+    torch.manual_seed(0)
+    conv = DepthwiseConv2d(3, 6, 5, padding=2)
+    x = torch.randn(2, 3, 6, 5)
+    expected = full_conv_and_grads(conv, x)
+
+    def forward(x):
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            return KERNELS['weight_as_conv'][0](x.repeat_interleave(2, 1),
+                                                conv.weight, conv.bias,
+                                                conv.padding)
+
+    out, *grads = conv_and_grads(conv, x, forward)
+    assert out.dtype == torch.bfloat16
+    for actual, full in zip([out, *grads], expected):
+        assert actual.shape == full.shape
+        assert torch.allclose(
+            actual.float(), full, atol=0.02 * full.abs().max())
+    assert all(grad.dtype == torch.float32 for grad in grads)
