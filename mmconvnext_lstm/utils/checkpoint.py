@@ -15,6 +15,7 @@ import re
 import secrets
 import struct
 import warnings
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
@@ -466,14 +467,20 @@ def scan_checkpoint(path: str, data: bytes) -> None:
     try:  # the archive as torch.load reads it
         archive = torch._C.PyTorchFileReader(io.BytesIO(data))
         pickled = archive.get_record('data.pkl')
+        record_size = getattr(archive, 'get_record_size', None)
+        if record_size is None:  # older torch (2.11): from the zip directory
+            record_size = {
+                info.filename.split('/', 1)[-1]: info.file_size
+                for info in zipfile.ZipFile(io.BytesIO(data)).infolist()
+            }.__getitem__
         # A record larger than the file is compressed: not torch.save's.
         sizes = {
             name[5:]: size
             for name in archive.get_all_records()
             if name.startswith('data/') and (
-                size := archive.get_record_size(name)) <= len(data)
+                size := record_size(name)) <= len(data)
         }
-    except RuntimeError as error:
+    except (RuntimeError, KeyError, zipfile.BadZipFile) as error:
         reason = str(error).split('. ')[0].split(': ')[-1]
         raise CheckpointError(
             f'Cannot read checkpoint {path}: it is truncated or damaged '

@@ -418,3 +418,36 @@ def test_optimizer_state_loads(tmp_path):
     loaded = read_checkpoint(path)
     assert torch.equal(loaded['state_dict']['0.weight'], model[0].weight)
     assert len(loaded['optimizer']['state']) == 4
+
+
+@pytest.mark.parametrize('attack', [*ATTACKS, None])
+def test_record_sizes_from_the_zip_directory_give_the_same_verdict(
+        tmp_path, monkeypatch, attack):
+    """torch 2.11's archive reader has no get_record_size (2.14's has): the
+    scan then reads the sizes from the zip directory."""
+    path = (
+        write_attack(attack, tmp_path)
+        if attack else adamw_checkpoint(tmp_path / 'adamw.pth')[0])
+    data = open(path, 'rb').read()
+
+    def verdict():
+        try:
+            scan_checkpoint(path, data)
+            return 'accepted'
+        except CheckpointError as error:
+            return str(error)
+
+    with_sizes = verdict()
+    reader = torch._C.PyTorchFileReader
+
+    class ReaderWithoutRecordSizes:
+
+        def __init__(self, file):
+            self._reader = reader(file)
+            self.get_record = self._reader.get_record
+            self.get_all_records = self._reader.get_all_records
+
+    monkeypatch.setattr(torch._C, 'PyTorchFileReader',
+                        ReaderWithoutRecordSizes)
+    assert verdict() == with_sizes
+    assert (with_sizes == 'accepted') == (attack is None)
