@@ -110,8 +110,9 @@ def test_train_kill_resume_test_load_from(user_experiment, repo_root,
     ],
               cwd=tmp_path).stdout
     assert f'Load checkpoint from {last}' in out
-    assert re.search(r"load_from: only \d+\.\d% of the model's weights.*"
-                     r'shapes differ for 2 tensors \(head\.fc\.weight', out)
+    assert re.search(
+        r"load_from: only \d+\.\d% of the model's weights.*"
+        r'shapes differ for 2 tensors \(head\.fc\.weight', out)
     assert 'resumed epoch' not in out
     meta = checkpoint_meta(tmp_path / 'finetune' / 'epoch_1.pth')
     assert (meta['epoch'], meta['iter']) == (1, ITERS_PER_EPOCH)

@@ -138,8 +138,7 @@ def test_autocast_logits_match_fp32(device, dtype):
 
 @pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
 @pytest.mark.parametrize('device', DEVICES)
-def test_autocast_probe_says_what_the_device_runs(device, dtype,
-                                                  monkeypatch):
+def test_autocast_probe_says_what_the_device_runs(device, dtype, monkeypatch):
     """The probe says whether the neck's own LSTMs train under autocast
     when nothing falls back to fp32."""
     supported = bilstm2d.lstm_autocast_supported(device, dtype)
