@@ -1,5 +1,5 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""ConvNeXt-LSTM for mmpretrain. Importing it checks the OpenMMLab versions,
+"""ConvNeXt-LSTM for mmpretrain: importing it checks the OpenMMLab versions,
 registers the modules and model names, and makes mmengine's checkpoint
 loaders read through the checked, weights-only reader."""
 import warnings
@@ -39,7 +39,6 @@ from .model_index import register_model_index  # noqa: E402
 from .utils import allow_mmengine_checkpoints  # noqa: E402
 
 allow_mmengine_checkpoints()
-# Our own models by name, beside mmpretrain's (`list_models('*lstm*')`).
 register_model_index()
 
 __all__ = ['__version__']

@@ -12,12 +12,10 @@ MIM_ROOTS = (osp.join(PACKAGE_ROOT, '.mim'), osp.dirname(PACKAGE_ROOT))
 
 def package_file(*parts: str) -> str:
     """The path of ``parts`` (e.g. ``'configs', '_base_'``) under
-    ``<package>/.mim``, else under the checkout; FileNotFoundError if
-    neither has it."""
+    ``<package>/.mim``, else under the checkout."""
     candidates = [osp.join(root, *parts) for root in MIM_ROOTS]
-    for path in candidates:
-        if osp.exists(path):
-            return path
+    for path in filter(osp.exists, candidates):
+        return path
     raise FileNotFoundError(
         f'mmconvnext_lstm has no {osp.join(*parts)}: looked for '
         f'{" and ".join(candidates)}. Install the package with `bash '
@@ -26,9 +24,8 @@ def package_file(*parts: str) -> str:
 
 
 def register_model_index() -> None:
-    """Register the models of our ``model-index.yml`` with mmpretrain's
-    :class:`ModelHub`, so that ``list_models``, ``get_model`` and the
-    inferencers find them by name, as they find mmpretrain's own."""
+    """Register our ``model-index.yml`` with mmpretrain's :class:`ModelHub`:
+    ``list_models``, ``get_model`` and the inferencers find our models."""
     model_index = package_file('model-index.yml')
     ModelHub.register_model_index(
         model_index, config_prefix=osp.dirname(model_index))

@@ -57,50 +57,50 @@ class TinyImageNet(BaseDataset):
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
     def _require(self, what: str, *parts: str, isdir: bool = False) -> str:
-        """The path of ``parts`` under the data root; a ConfigError naming
-        it if it is missing."""
+        """The path of ``parts`` under the data root, which must exist."""
         path = osp.join(self.data_root, *parts)
         if not (osp.isdir(path) if isdir else osp.isfile(path)):
-            raise ConfigError(
-                f'Tiny ImageNet: {what} {path} not found (data_root='
-                f'{self.data_root!r}, resolved to '
-                f'{osp.abspath(self.data_root)}). {EXPECTED_LAYOUT}')
+            self._refuse(f'{what} {path} not found (data_root='
+                         f'{self.data_root!r}, resolved to '
+                         f'{osp.abspath(self.data_root)}). {EXPECTED_LAYOUT}')
         return path
+
+    @staticmethod
+    def _refuse(message: str):
+        raise ConfigError(f'Tiny ImageNet: {message}')
 
     def _read_lines(self, name: str) -> List[str]:
         with open(
                 self._require('the class list', name), encoding='utf-8') as f:
-            return [line.rstrip('\n') for line in f if line.strip()]
+            return [line.strip() for line in f if line.strip()]
 
     def _read_classes(self) -> Tuple[List[str], List[str]]:
         """The class ids of ``wnids.txt`` and their names in ``words.txt``."""
-        wnids = [line.strip() for line in self._read_lines('wnids.txt')]
+        wnids = self._read_lines('wnids.txt')
         if not wnids or any(len(wnid.split()) != 1 for wnid in wnids):
-            raise ConfigError(
-                f'Tiny ImageNet: {osp.join(self.data_root, "wnids.txt")} must '
-                'list one WordNet id (e.g. n01443537) per line. '
-                f'{EXPECTED_LAYOUT}')
+            self._refuse(f'{osp.join(self.data_root, "wnids.txt")} must list '
+                         'one WordNet id (e.g. n01443537) per line. '
+                         f'{EXPECTED_LAYOUT}')
         names = dict(
             (wnid.strip(), name.strip())
             for wnid, _, name in (line.partition('\t')
                                   for line in self._read_lines('words.txt')))
         missing = [wnid for wnid in wnids if wnid not in names]
         if missing:
-            raise ConfigError(
-                f'Tiny ImageNet: {osp.join(self.data_root, "words.txt")} has '
-                f'no name for {len(missing)} class(es) of wnids.txt, e.g. '
-                f'{missing[0]}; each line must be "<wnid>\\t<names>".')
+            self._refuse(f'{osp.join(self.data_root, "words.txt")} has no '
+                         f'name for {len(missing)} class(es) of wnids.txt, '
+                         f'e.g. {missing[0]}; each line must be '
+                         '"<wnid>\\t<names>".')
         return wnids, [names[wnid] for wnid in wnids]
 
-    @staticmethod
-    def _list_images(folder: str) -> List[str]:
+    def _list_images(self, what: str, *parts: str) -> List[str]:
+        folder = self._require(what, *parts, isdir=True)
         images = sorted(
             osp.join(folder, name) for name in os.listdir(folder)
             if name.lower().endswith(IMAGE_EXTENSIONS))
         if not images:
-            raise ConfigError(
-                f'Tiny ImageNet: {folder} holds no image '
-                f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
+            self._refuse(f'{folder} holds no image '
+                         f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
         return images
 
     def _load_val(self, label_of: Dict[str, int]) -> List[dict]:
@@ -115,11 +115,10 @@ class TinyImageNet(BaseDataset):
                 if not line.strip():
                     continue
                 if len(fields) < 2 or fields[1] not in label_of:
-                    raise ConfigError(
-                        f'Tiny ImageNet: line {line_number} of {annotations} '
-                        f'is {line.strip()!r}; expected "<file>\\t<wnid>'
-                        '\\t<x0>\\t<y0>\\t<x1>\\t<y1>" with a wnid listed in '
-                        'wnids.txt.')
+                    self._refuse(
+                        f'line {line_number} of {annotations} is '
+                        f'{line.strip()!r}; expected "<file>\\t<wnid>\\t<x0>'
+                        '\\t<y0>\\t<x1>\\t<y1>" with a wnid of wnids.txt.')
                 where = f'the image on line {line_number} of {annotations},'
                 data_list.append(
                     dict(
@@ -138,22 +137,16 @@ class TinyImageNet(BaseDataset):
         if self.split == 'val':
             return self._load_val({wnid: i for i, wnid in enumerate(wnids)})
         if self.split == 'test':
-            folder = self._require(
-                'the test images folder', 'test', 'images', isdir=True)
-            return [dict(img_path=path) for path in self._list_images(folder)]
-        data_list = []
-        for label, wnid in enumerate(wnids):
-            folder = self._require(
-                f'the training images of class {wnid}',
-                'train',
-                wnid,
-                'images',
-                isdir=True)
-            data_list += [
-                dict(img_path=path, gt_label=label)
-                for path in self._list_images(folder)
+            return [
+                dict(img_path=path) for path in self._list_images(
+                    'the test images folder', 'test', 'images')
             ]
-        return data_list
+        return [
+            dict(img_path=path, gt_label=label)
+            for label, wnid in enumerate(wnids) for path in self._list_images(
+                f'the training images of class {wnid}', 'train', wnid,
+                'images')
+        ]
 
     def extra_repr(self) -> List[str]:
         return [f'Split: \t{self.split}', f'Root: \t{self.data_root}']

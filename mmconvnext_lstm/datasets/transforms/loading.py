@@ -5,18 +5,11 @@ from mmpretrain.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class CheckedLoadImageFromFile(LoadImageFromFile):
-    """mmcv's ``LoadImageFromFile`` whose decoding errors name the file.
-
-    mmcv names the file when the decoder returns nothing, but passes the
-    decoder's own error on unchanged for an empty file (OpenCV's
-    ``!buf.empty()`` assertion) and for Pillow's errors, which leaves a
-    corrupt image in a dataset of thousands without a name. Same arguments
-    as ``LoadImageFromFile``; ``ignore_empty=True`` skips (returns None for)
-    images that cannot be decoded too, not only files that cannot be read.
-
-    An image that is loaded already (``img`` given, no ``img_path``) passes
-    through unchanged: mmpretrain's inferencers load images themselves and
-    remove only a plain ``LoadImageFromFile`` from a config's test pipeline.
+    """mmcv's ``LoadImageFromFile``, naming the file of every image it cannot
+    decode (mmcv passes OpenCV's and Pillow's own errors on for empty and
+    truncated files). Same arguments; ``ignore_empty=True`` also skips
+    images that cannot be decoded. An image loaded already (``img`` without
+    ``img_path``, as mmpretrain's inferencers give) passes unchanged.
 
     Raises:
         OSError: The image cannot be decoded; the message gives its path.

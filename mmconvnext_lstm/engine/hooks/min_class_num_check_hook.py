@@ -12,15 +12,12 @@ class MinClassNumCheckHook(ClassNumCheckHook):
     """mmpretrain's :class:`ClassNumCheckHook`, failing with a message that
     says what to set.
 
-    Before training, validation and testing it refuses a
-    ``model.head.num_classes`` smaller than the dataset's number of classes
-    (which would fail deep in the loss, or score some classes never). Unlike
-    mmpretrain's hook it raises :class:`UsageError` (one line from the
-    tools) rather than asserting, accepts a head with more outputs than
-    classes, and passes models and datasets without the fields silently.
-    It also warns, once per split, when a subset (``indices``) covers only
-    some of the classes: ``indices=N`` takes the first N images, which of a
-    folder per class are those of the first classes.
+    Unlike mmpretrain's hook it raises :class:`UsageError` (one line from the
+    tools) instead of asserting, only for a head with fewer outputs than the
+    dataset's classes, and passes models and datasets without the fields. It
+    also warns, once per split, when a subset (``indices``) covers only some
+    classes: ``indices=N`` takes the first N images, which of a folder per
+    class are those of the first classes.
     """
 
     def __init__(self):
@@ -45,12 +42,10 @@ class MinClassNumCheckHook(ClassNumCheckHook):
                    f'{len(classes)} classes: the {split} results concern '
                    'those classes alone.')
         if isinstance(indices, int):
-            message += (
-                ' An int takes the first images, which for a dataset listed '
-                'class by class (a folder per class) are those of the first '
-                'classes. To spread the subset over the classes, take every '
-                'STEP-th image instead: indices=list(range(0, NUM_IMAGES, '
-                'STEP)) in the config.')
+            message += (' An int takes the first images, which of a dataset '
+                        'listed class by class are those of the first '
+                        'classes; to spread the subset, take every STEP-th '
+                        'image: indices=list(range(0, NUM_IMAGES, STEP)).')
         runner.logger.warning(message)
 
     def before_train(self, runner) -> None:
@@ -71,14 +66,12 @@ class MinClassNumCheckHook(ClassNumCheckHook):
         num_classes = getattr(
             getattr(model, 'head', None), 'num_classes', None)
         classes = getattr(dataset, 'metainfo', {}).get('classes')
-        if num_classes is None or classes is None:
-            return
-        if num_classes < len(classes):
-            data_root = getattr(dataset, 'data_root', '')
+        if num_classes is not None and classes is not None and \
+                num_classes < len(classes):
+            where = getattr(dataset, 'data_root', '')
             raise UsageError(
                 f'model.head.num_classes is {num_classes}, but the dataset '
-                f'{type(dataset).__name__}'
-                f'{" in " + data_root if data_root else ""} has '
-                f'{len(classes)} classes. Set model.head.num_classes='
+                f'{type(dataset).__name__}{" in " + where if where else ""} '
+                f'has {len(classes)} classes. Set model.head.num_classes='
                 f'{len(classes)} in the config (or --cfg-options '
                 f'model.head.num_classes={len(classes)}).')

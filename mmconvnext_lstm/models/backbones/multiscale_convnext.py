@@ -1,5 +1,4 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-from itertools import chain
 from typing import Sequence, Union
 
 import torch
@@ -18,7 +17,7 @@ from ..utils.depthwise_conv import resolve_conv_impl
 
 def patchify_stem(in_channels: int, out_channels: int,
                   norm_cfg: dict) -> nn.Sequential:
-    """ConvNeXt's stem: a 4x4 stride-4 conv, then a norm."""
+    """ConvNeXt's stem: a 4x4 stride-4 conv and a norm."""
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=4),
         build_norm_layer(norm_cfg, out_channels))
@@ -26,9 +25,8 @@ def patchify_stem(in_channels: int, out_channels: int,
 
 def overlap_stem(in_channels: int, out_channels: int,
                  norm_cfg: dict) -> nn.Sequential:
-    """The paper's stem (Table 1): a 7x7 stride-2 conv, whose overlapping
-    windows lose less of a small image than a patchify step, then a 2x2
-    stride-2 conv and a norm."""
+    """The paper's stem (Table 1): a 7x7 stride-2 conv (overlapping
+    windows), a 2x2 stride-2 conv and a norm."""
     return nn.Sequential(
         nn.Conv2d(
             in_channels, out_channels, kernel_size=7, stride=2, padding=3),
@@ -57,30 +55,22 @@ class MultiScaleConvNeXt(BaseBackbone):
     `ConvNeXt Feature Extraction Study for Image Data
     <https://www.jsjkx.com/EN/10.11896/jsjkx.230500196>`_.
 
-    ConvNeXt with the paper's two-conv stem and its multi-scale "New Block"
-    (:class:`MultiScaleConvNeXtBlock`). ``stem_type='patchify'`` and
-    ConvNeXt's block in ``block_cfg`` give back ConvNeXt's own stem and
-    block, so every ablation row of the paper is a config switch. The module
-    layout is ConvNeXt's, so its checkpoints' key names, freezing and
-    layer-wise learning rate decay carry over.
+    ConvNeXt with the paper's two-conv stem and multi-scale "New Block"
+    (:class:`MultiScaleConvNeXtBlock`); ConvNeXt's stem and block are config
+    switches, so every ablation row of the paper is a config. The module
+    layout and key names are ConvNeXt's.
 
     Args:
-        arch (str | dict): The model's architecture. If string, it should be
-            one of architecture in ``MultiScaleConvNeXt.arch_settings``. And
-            if dict, it should include the following two keys:
-
-            - depths (list[int]): Number of blocks at each stage.
-            - channels (list[int]): The number of channels at each stage.
-
+        arch (str | dict): A key of ``arch_settings``, or a dict with
+            ``depths`` (blocks per stage) and ``channels`` (per stage).
             Defaults to 'tiny'.
         in_channels (int): Number of input image channels. Defaults to 3.
         stem_type (str): ``'overlap'`` for the paper's 7x7 stride-2 plus 2x2
             stride-2 convs, ``'patchify'`` for ConvNeXt's 4x4 stride-4 conv.
             Defaults to 'overlap'.
-        block_cfg (dict): Config of the blocks, built from the registry with
-            the per-block arguments added. ConvNeXt's block is
-            ``'mmpretrain.models.backbones.convnext.ConvNeXtBlock'``. Its
-            ``conv_impl`` also decides whether the stem runs channels-last.
+        block_cfg (dict): Config of the blocks, with the per-block
+            arguments added (mmpretrain's ``ConvNeXtBlock`` for ConvNeXt's
+            block); its ``conv_impl`` also sets the stem's memory format.
             Defaults to ``dict(type='MultiScaleConvNeXtBlock')``.
         norm_cfg (dict): The config dict for norm layers.
             Defaults to ``dict(type='LN2d', eps=1e-6)``.
@@ -95,9 +85,8 @@ class MultiScaleConvNeXt(BaseBackbone):
         frozen_stages (int): Stages to be frozen (all param fixed).
             Defaults to 0, which means not freezing any parameters.
         gap_before_final_norm (bool): Whether to globally average the feature
-            map before the final norm layer. Set it to False to feed the
-            normalised map to :class:`BiLSTM2D` or a dense-prediction neck.
-            Defaults to True.
+            map before the final norm layer; False feeds the normalised map
+            to :class:`BiLSTM2D`. Defaults to True.
         with_cp (bool): Use checkpoint or not. Using checkpoint will save some
             memory while slowing down the training speed. Defaults to False.
         init_cfg (dict, optional): Initialization config dict
@@ -109,8 +98,10 @@ class MultiScaleConvNeXt(BaseBackbone):
         },
     }
 
-    # Same parameter names as ConvNeXt, hence the same layer-wise depths.
+    # ConvNeXt's attributes and parameter names, hence its layer-wise
+    # depths, freezing and (after our checks) forward.
     get_layer_depth = ConvNeXt.get_layer_depth
+    _freeze_stages = ConvNeXt._freeze_stages
 
     def __init__(self,
                  arch: Union[str, dict] = 'tiny',
@@ -146,8 +137,7 @@ class MultiScaleConvNeXt(BaseBackbone):
                 'frozen_stages must be an int from 0 (train all) to '
                 f'{self.num_stages}, got {frozen_stages!r}.')
         check_choice('stem_type', stem_type, tuple(_STEMS))
-        # mmpretrain's ConvNeXtBlock does not check these itself.
-        check_drop_path_rate(drop_path_rate)
+        check_drop_path_rate(drop_path_rate)  # ConvNeXtBlock does not
         check_layer_scale_init_value(layer_scale_init_value)
         self.frozen_stages = frozen_stages
         # The blocks' kernels decide the stem's memory format too.
@@ -243,25 +233,7 @@ class MultiScaleConvNeXt(BaseBackbone):
             # oneDNN's CPU convs: the stem's backward is about 1.7x faster
             # channels-last (measured on an AVX2 CPU).
             x = x.contiguous(memory_format=torch.channels_last)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(self.downsample_layers[i](x))
-            if i in self.out_indices:
-                norm_layer = getattr(self, f'norm{i}')
-                if self.gap_before_final_norm:
-                    gap = x.mean([-2, -1], keepdim=True)
-                    outs.append(norm_layer(gap).flatten(1))
-                else:
-                    outs.append(norm_layer(x))
-        return tuple(outs)
-
-    def _freeze_stages(self):
-        for i in range(self.frozen_stages):
-            modules = (self.downsample_layers[i], self.stages[i])
-            for module in modules:
-                module.eval()
-            for param in chain(*(m.parameters() for m in modules)):
-                param.requires_grad = False
+        return ConvNeXt.forward(self, x)
 
     def train(self, mode=True):
         super().train(mode)

@@ -34,24 +34,18 @@ class BiLSTM2D(BaseModule):
     As in Sequencer2D (`Sequencer: Deep LSTM for Image Classification
     <https://arxiv.org/abs/2205.01972>`_), a vertical bidirectional LSTM runs
     down every column and a horizontal one along every row of the (B, C, H,
-    W) map; their outputs (2D channels each) are joined and a fully connected
-    layer maps them back to C channels. Then the map is globally pooled and
-    normalised, so a :class:`LinearClsHead` can follow.
-
-    The input is the last stage's *normalised* map (the backbone's
-    ``gap_before_final_norm=False``), so the LSTMs get no norm of their own;
-    their output is added to it (``residual=True``), so the convolutional
-    features reach the head unchanged while the LSTMs learn (at 32 px the
-    map is 1x1, sequences of length 1). Under autocast the LSTMs run in fp32
-    where the device has no LSTM kernel for the dtype
-    (:func:`lstm_autocast_supported`).
+    W) map; an FC layer maps their joined outputs back to C channels, which
+    are added to the input, pooled and normalised for a
+    :class:`LinearClsHead`. The input is the backbone's normalised map
+    (``gap_before_final_norm=False``), so the LSTMs have no norm of their
+    own. Under autocast the LSTMs run in fp32 where the device has no LSTM
+    kernel for the dtype (:func:`lstm_autocast_supported`).
 
     Args:
-        in_channels (int): Channels of the input map, the backbone's last
-            stage width (512 for ConvNeXt-LSTM-T, 768 for ConvNeXt-T).
-        hidden_channels (int, optional): Hidden size D of each LSTM, at least
-            1. Defaults to None, which means ``in_channels // 4`` as in the
-            paper.
+        in_channels (int): Channels of the input map (the backbone's last
+            stage).
+        hidden_channels (int, optional): Hidden size D of each LSTM.
+            Defaults to None, which means ``in_channels // 4`` (the paper's).
         union (str): How the two directions are joined: ``'cat'`` (4D
             channels into the FC, the paper's choice) or ``'add'`` (2D).
             Defaults to 'cat'.
@@ -60,8 +54,8 @@ class BiLSTM2D(BaseModule):
             Defaults to 'avg'.
         residual (bool): Whether to add the input map to the FC output.
             Defaults to True.
-        norm_cfg (dict, optional): Config of the norm after pooling (over
-            channels of the map when ``pooling=None``); None for no norm.
+        norm_cfg (dict, optional): Config of the norm after pooling (of the
+            map's channels when ``pooling=None``), or None.
             Defaults to ``dict(type='LN', eps=1e-6)``.
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.

@@ -9,15 +9,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...utils.errors import ConfigError
+from .checks import check_choice
 
 CONV_IMPLS = ('auto', 'channel_multiplier', 'grouped')
-
-
-def check_conv_impl(conv_impl: str) -> None:
-    if conv_impl not in CONV_IMPLS:
-        raise ConfigError(f'conv_impl must be one of {CONV_IMPLS}, got '
-                          f'{conv_impl!r}.')
 
 
 def resolve_conv_impl(conv_impl: str, x: torch.Tensor) -> str:
@@ -173,7 +167,7 @@ class DepthwiseConv2d(nn.Conv2d):
                  **kwargs):
         kwargs.update(groups=in_channels)
         super().__init__(in_channels, out_channels, kernel_size, **kwargs)
-        check_conv_impl(conv_impl)
+        check_choice('conv_impl', conv_impl, CONV_IMPLS)
         self.conv_impl = conv_impl
         self.multiplier = out_channels // in_channels
         same = tuple(k // 2 for k in self.kernel_size if k % 2)  # odd k only

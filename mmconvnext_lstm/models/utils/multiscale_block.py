@@ -10,15 +10,15 @@ from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ...utils.errors import ConfigError
-from .checks import check_drop_path_rate, check_layer_scale_init_value
+from .checks import (check_choice, check_drop_path_rate,
+                     check_layer_scale_init_value)
 from .depthwise_conv import DepthwiseConv2d, resolve_conv_impl
 
 
 class PointwiseConv2d(nn.Linear):
-    """A 1x1 conv of an (N, C, H, W) map as ``nn.Linear(in_channels,
-    out_channels)`` over its channels, as mmpretrain's ConvNeXtBlock
-    computes its 1x1 convs; in channels-last memory both permutes are
-    views."""
+    """A 1x1 conv of an (N, C, H, W) map as an ``nn.Linear`` over channels,
+    as in mmpretrain's ConvNeXtBlock; channels-last, the permutes are views.
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
@@ -72,36 +72,27 @@ class MultiScaleConvNeXtBlock(BaseModule):
         out = x + DropPath(gamma * y)
 
     With the default two kernels the concatenation is 4C wide, the hidden
-    width of ConvNeXt's inverted bottleneck. Each branch is one module of
-    ``branches``, in the order of the concatenation.
-
-    ``conv_impl`` picks the kernels of its depthwise and grouped convs
-    (parameters, state dict and outputs are the same for every value):
-    ``'channel_multiplier'``, the CPU kernels of
-    :class:`DepthwiseConv2d` in channels-last memory; ``'grouped'``,
-    ``nn.Conv2d``'s own grouped convs; ``'auto'``, the first for CPU tensors
-    and the second on other devices.
+    width of ConvNeXt's inverted bottleneck. ``branches`` holds one module
+    per branch, in the order of the concatenation.
 
     Args:
         in_channels (int): The number of input channels.
         dw_conv_cfg (dict): Config of the depthwise convolution.
             Defaults to ``dict(kernel_size=7, padding=3)``.
-        kernel_sizes (Sequence[int]): Kernel sizes of the reduced branches;
-            each is a 1x1 reduction to ``in_channels // reduction_ratio``
-            followed by a grouped k x k conv back to ``in_channels``.
-            ``(3, 5, 7)`` is Table 7's design A. Defaults to ``(3, 5)``.
+        kernel_sizes (Sequence[int]): Odd kernel sizes of the reduced
+            branches (``(3, 5, 7)`` is Table 7's design A).
+            Defaults to ``(3, 5)``.
         factorized_kernel_sizes (Sequence[int]): Kernel sizes from
-            ``kernel_sizes`` computed as a 1 x k then a k x 1 conv.
-            ``(3, )`` is Table 7's design C. Defaults to ``()``.
-        reduction_ratio (int): Width reduction of the 1x1 conv in front of
-            every k x k conv; it must divide ``in_channels``. Defaults to 2.
-        pointwise_depth (int): Number of 1x1 convs in the pointwise branch.
-            1 is a single ``C -> C`` conv; 2 is ``C -> C/r -> C``, our
-            reading of Table 7's design B ("two 1x1 convs"). 0 drops the
-            branch. Defaults to 1.
-        with_identity_branch (bool): Whether to concatenate the depthwise
-            conv's normalised output itself (the paper's feature reuse).
-            Defaults to True.
+            ``kernel_sizes`` computed as a 1 x k then a k x 1 conv
+            (``(3, )`` is Table 7's design C). Defaults to ``()``.
+        reduction_ratio (int): Width reduction r of the 1x1 conv in front
+            of every k x k conv; it must divide ``in_channels``.
+            Defaults to 2.
+        pointwise_depth (int): 1x1 convs in the pointwise branch: 1 is
+            ``C -> C``, 2 is ``C -> C/r -> C`` (our reading of Table 7's
+            design B), 0 drops the branch. Defaults to 1.
+        with_identity_branch (bool): Whether to concatenate ``t`` itself
+            (the paper's feature reuse). Defaults to True.
         norm_cfg (dict): The config dict for norm layers.
             Defaults to ``dict(type='LN2d', eps=1e-6)``.
         act_cfg (dict): The config dict for the activation after the
@@ -110,8 +101,11 @@ class MultiScaleConvNeXtBlock(BaseModule):
             Defaults to 0.
         layer_scale_init_value (float): Init value for Layer Scale; 0
             disables it. Defaults to 1e-6.
-        conv_impl (str): ``'auto'``, ``'channel_multiplier'`` or
-            ``'grouped'``, see above. Defaults to 'auto'.
+        conv_impl (str): The kernels of the depthwise and grouped convs:
+            ``'channel_multiplier'`` (:class:`DepthwiseConv2d`'s CPU
+            kernels, channels-last), ``'grouped'`` (``nn.Conv2d``'s) or
+            ``'auto'`` (the first on the CPU, else the second); parameters
+            and outputs are the same. Defaults to 'auto'.
         with_cp (bool): Use gradient checkpointing or not. Defaults to False.
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.
@@ -149,11 +143,9 @@ class MultiScaleConvNeXtBlock(BaseModule):
         if any(k % 2 == 0 or k < 1 for k in kernel_sizes):
             raise ConfigError('kernel_sizes must be odd positive integers to '
                               f'keep the map size, got {tuple(kernel_sizes)}.')
-        if pointwise_depth not in (0, 1, 2):
-            raise ConfigError(
-                f'pointwise_depth must be 0, 1 or 2, got {pointwise_depth}.')
         if not (with_identity_branch or pointwise_depth or kernel_sizes):
             raise ConfigError('The block needs at least one branch.')
+        check_choice('pointwise_depth', pointwise_depth, (0, 1, 2))
         check_drop_path_rate(drop_path_rate)
         check_layer_scale_init_value(layer_scale_init_value)
 
