@@ -11,17 +11,13 @@ from ...utils.checkpoint import LOADED_FROM, PARTIAL_LOAD, check_fit
 @MODELS.register_module()
 class FitCheckedImageClassifier(ImageClassifier):
     """mmpretrain's :class:`ImageClassifier`, refusing weights that do not
-    fit it, however they are loaded.
-
-    mmengine's ``load_checkpoint``, which ``get_model(pretrained=...)``, the
-    inferencers and ``FeatureExtractor`` use, loads what fits and only
-    prints the rest; this classifier applies the rules and message of
-    ``tools/test.py`` (:func:`~mmconvnext_lstm.utils.check_fit`) to every
-    state dict loaded into it. Two exceptions, both said in the log: a
-    fine-tuning run (``load_from``) may load a partial fit (marked by
-    :class:`AtomicCheckpointHook`), and the output norms of extra
-    ``backbone.out_indices``, which only ``extract_feat`` uses, may be
-    missing. Same arguments as ``ImageClassifier``.
+    fit it, however they are loaded (mmengine's ``load_checkpoint``, behind
+    ``get_model``, the inferencers and ``FeatureExtractor``, only prints a
+    misfit), with the rules and message of ``tools/test.py``
+    (:func:`~mmconvnext_lstm.utils.check_fit`). Said in the log, not
+    refused: a partial fit in fine-tuning (``load_from``, marked by
+    :class:`AtomicCheckpointHook`) and missing output norms of extra
+    ``backbone.out_indices``. Same arguments as ``ImageClassifier``.
     """
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,

@@ -26,24 +26,17 @@ class PointwiseConv2d(nn.Linear):
 
 def pointwise_branch(channels: int, reduced_channels: int,
                      depth: int) -> nn.Sequential:
-    """``depth`` 1x1 convs from ``channels`` back to ``channels``: one
-    ``C -> C`` conv, or ``C -> C/r -> C`` (Table 7's design B)."""
+    """``C -> C`` (depth 1) or ``C -> C/r -> C`` (2, Table 7's design B)."""
     widths = [channels] + [reduced_channels] * (depth - 1) + [channels]
-    return nn.Sequential(*[
-        PointwiseConv2d(width_in, width_out)
-        for width_in, width_out in zip(widths, widths[1:])
-    ])
+    return nn.Sequential(*map(PointwiseConv2d, widths, widths[1:]))
 
 
 def reduced_branch(channels: int, reduced_channels: int, kernel_size: int,
                    factorized: bool, conv_impl: str) -> nn.Sequential:
     """A 1x1 conv down to ``reduced_channels``, then a k x k conv back to
     ``channels`` in which each reduced channel feeds ``channels //
-    reduced_channels`` outputs.
-
-    ``factorized`` computes the k x k conv as a 1 x k conv of the same
-    grouping followed by a depthwise k x 1 conv (Table 7's design C).
-    """
+    reduced_channels`` outputs; ``factorized``, as a 1 x k conv of that
+    grouping and a depthwise k x 1 conv (Table 7's design C)."""
     k, pad = kernel_size, kernel_size // 2
     kernels = [((1, k), (0, pad)),
                ((k, 1), (pad, 0))] if factorized else [(k, pad)]
@@ -157,19 +150,13 @@ class MultiScaleConvNeXtBlock(BaseModule):
             in_channels, in_channels, conv_impl=conv_impl, **dw_conv_cfg)
         self.norm = build_norm_layer(norm_cfg, in_channels)
 
+        widths = (in_channels, reduced_channels)
         branches = [nn.Identity()] if with_identity_branch else []
         if pointwise_depth:
-            branches.append(
-                pointwise_branch(in_channels, reduced_channels,
-                                 pointwise_depth))
+            branches.append(pointwise_branch(*widths, pointwise_depth))
         for k in kernel_sizes:
-            branches.append(
-                reduced_branch(
-                    in_channels,
-                    reduced_channels,
-                    k,
-                    factorized=k in factorized_kernel_sizes,
-                    conv_impl=conv_impl))
+            factorized = k in factorized_kernel_sizes
+            branches.append(reduced_branch(*widths, k, factorized, conv_impl))
         self.branches = nn.ModuleList(branches)
 
         self.hidden_channels = len(branches) * in_channels
