@@ -34,7 +34,7 @@ class BiLSTM2D(BaseModule):
     As in Sequencer2D (`Sequencer: Deep LSTM for Image Classification
     <https://arxiv.org/abs/2205.01972>`_), a vertical bidirectional LSTM runs
     down every column and a horizontal one along every row of the (B, C, H,
-    W) map; an FC layer maps their joined outputs back to C channels, which
+    W) map; an FC layer maps their concatenated outputs (4D) back to C, which
     are added to the input, pooled and normalised for a
     :class:`LinearClsHead`. The input is the backbone's normalised map
     (``gap_before_final_norm=False``), so the LSTMs have no norm of their
@@ -46,10 +46,7 @@ class BiLSTM2D(BaseModule):
             stage).
         hidden_channels (int, optional): Hidden size D of each LSTM.
             Defaults to None, which means ``in_channels // 4`` (the paper's).
-        union (str): How the two directions are joined: ``'cat'`` (4D
-            channels into the FC, the paper's choice) or ``'add'`` (2D).
-            Defaults to 'cat'.
-        pooling (str, optional): ``'avg'`` or ``'max'`` global pooling, or
+        pooling (str, optional): ``'avg'`` for global average pooling, or
             None to return the (B, C, H, W) map for dense tasks.
             Defaults to 'avg'.
         residual (bool): Whether to add the input map to the FC output.
@@ -64,14 +61,12 @@ class BiLSTM2D(BaseModule):
     def __init__(self,
                  in_channels: int,
                  hidden_channels: Optional[int] = None,
-                 union: str = 'cat',
                  pooling: Optional[str] = 'avg',
                  residual: bool = True,
                  norm_cfg: Optional[dict] = dict(type='LN', eps=1e-6),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        check_choice('union', union, ('cat', 'add'))
-        check_choice('pooling', pooling, ('avg', 'max', None))
+        check_choice('pooling', pooling, ('avg', None))
         if in_channels < 1:
             raise ConfigError(
                 f'in_channels must be at least 1, got {in_channels}.')
@@ -84,7 +79,6 @@ class BiLSTM2D(BaseModule):
                 'in_channels // 4 or give a positive int.')
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
-        self.union = union
         self.pooling = pooling
         self.residual = residual
 
@@ -92,8 +86,7 @@ class BiLSTM2D(BaseModule):
             in_channels, hidden_channels, batch_first=True, bidirectional=True)
         self.lstm_h = nn.LSTM(
             in_channels, hidden_channels, batch_first=True, bidirectional=True)
-        union_channels = (4 if union == 'cat' else 2) * hidden_channels
-        self.fc = nn.Linear(union_channels, in_channels)
+        self.fc = nn.Linear(4 * hidden_channels, in_channels)
         self.norm = build_norm_layer(
             norm_cfg, in_channels) if norm_cfg else nn.Identity()
 
@@ -120,11 +113,7 @@ class BiLSTM2D(BaseModule):
         vertical = vertical.reshape(B, W, H, -1).transpose(1, 2)
         horizontal = self.run_lstm(self.lstm_h, x.reshape(B * H, W, C))
         horizontal = horizontal.reshape(B, H, W, -1)
-        if self.union == 'cat':
-            mixed = torch.cat([vertical, horizontal], dim=-1)
-        else:
-            mixed = vertical + horizontal
-        return self.fc(mixed)
+        return self.fc(torch.cat([vertical, horizontal], dim=-1))
 
     def forward(
         self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -156,5 +145,4 @@ class BiLSTM2D(BaseModule):
             y = y + x
         if self.pooling is None:
             return (self.norm(y).permute(0, 3, 1, 2), )
-        y = y.mean((1, 2)) if self.pooling == 'avg' else y.amax((1, 2))
-        return (self.norm(y), )
+        return (self.norm(y.mean((1, 2))), )

@@ -32,10 +32,9 @@ def test_papers_parameter_count():
 
 
 @pytest.mark.parametrize('size', [1, 2, 7])
-@pytest.mark.parametrize('union', ['cat', 'add'])
-@pytest.mark.parametrize('pooling', ['avg', 'max', None])
-def test_output_shapes(size, union, pooling):
-    neck = BiLSTM2D(16, hidden_channels=6, union=union, pooling=pooling)
+@pytest.mark.parametrize('pooling', ['avg', None])
+def test_output_shapes(size, pooling):
+    neck = BiLSTM2D(16, hidden_channels=6, pooling=pooling)
     x = torch.randn(2, 16, size, size + 1)
     out = neck((x.clone(), x))  # a backbone's tuple: the last map is used
     assert isinstance(out, tuple) and len(out) == 1
@@ -43,7 +42,7 @@ def test_output_shapes(size, union, pooling):
         assert out[0].shape == x.shape
     else:
         assert out[0].shape == (2, 16)
-    assert neck.fc.in_features == (24 if union == 'cat' else 12)
+    assert neck.fc.in_features == 24
 
 
 def test_vertical_lstm_runs_down_columns_horizontal_along_rows():
@@ -51,11 +50,14 @@ def test_vertical_lstm_runs_down_columns_horizontal_along_rows():
     transposed result; with the same LSTM in both roles it would not tell
     rows from columns."""
     torch.manual_seed(0)
-    neck = BiLSTM2D(8, union='add', pooling=None, norm_cfg=None).eval()
-    swapped = BiLSTM2D(8, union='add', pooling=None, norm_cfg=None).eval()
+    neck = BiLSTM2D(8, pooling=None, norm_cfg=None).eval()
+    swapped = BiLSTM2D(8, pooling=None, norm_cfg=None).eval()
     swapped.lstm_v.load_state_dict(neck.lstm_h.state_dict())
     swapped.lstm_h.load_state_dict(neck.lstm_v.state_dict())
-    swapped.fc.load_state_dict(neck.fc.state_dict())
+    # The FC reads [vertical, horizontal]: swap its two input halves too.
+    vertical, horizontal = neck.fc.weight.data.chunk(2, dim=1)
+    swapped.fc.weight.data = torch.cat([horizontal, vertical], dim=1)
+    swapped.fc.bias.data = neck.fc.bias.data.clone()
     x = torch.randn(2, 8, 3, 5)
     out = neck(x)[0]
     assert torch.allclose(
@@ -88,8 +90,7 @@ def test_pooled_input_is_refused():
 
 
 @pytest.mark.parametrize('kwargs, message', [
-    (dict(union='mul'), r"union must be one of \('cat', 'add'\)"),
-    (dict(pooling='sum'), r"pooling must be one of \('avg', 'max', None\)"),
+    (dict(pooling='max'), r"pooling must be one of \('avg', None\)"),
     (dict(in_channels=0), r'in_channels must be at least 1, got 0'),
     (dict(hidden_channels=0), r'hidden_channels must be at least 1, got 0 '
      r'\(in_channels=32\)'),
