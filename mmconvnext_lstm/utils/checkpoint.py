@@ -164,64 +164,44 @@ _TUPLE_SIZES = {ord(')'): 0, 0x85: 1, 0x86: 2, 0x87: 3, ord('t'): None}
 _OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
 
 # torch.save's record of a tensor after the BINGET of _rebuild_tensor_v2:
-# MARK, the storage's persistent id (MARK, 'storage', type, key, location,
-# numel, TUPLE, BINPERSID), offset, size and stride tuples, requires_grad,
-# OrderedDict() (hooks), TUPLE, REDUCE, with their memo puts. A memo index
-# is captured without its opcode (1 byte after q/h, 4 after r/j).
-_PUT, _GET = rb'[qr]((?<=q).|(?<=r).{4})', rb'[hj]((?<=h).|(?<=j).{4})'
+# MARK, the storage's persistent id (MARK, BINGETs of 'storage' and the
+# storage type, its key, the BINGET of its location, numel, TUPLE),
+# BINPERSID, offset, size and stride tuples, requires_grad, the BINGET of
+# OrderedDict (hooks), TUPLE, REDUCE, with their memo puts. Memo keys are
+# an index's bytes (1 after q/h, 4 after r/j; LONG_BINPUT only from 256
+# on, as the pickler writes it), captured without the opcode, as is numel.
+_PUT = rb'[qr]((?<=q).|(?<=r)(?!.\0\0\0).{4})'
+_GET = rb'[hj]((?<=h).|(?<=j).{4})'
 _INT = rb'(?:K.|M..|J.{4})'
-_TEXT = rb'(?:X(.)\0\0\0([a-z0-9:]+?)%s|%s)' % (_PUT, _GET)
 _SHAPE = rb'(?:\)|(?:\(%s*t|%s\x85|%s{2}\x86|%s{3}\x87)%s)' % (
     _INT, _INT, _INT, _INT, _PUT)
 _TENSOR_RECORD = re.compile(
-    rb'\(\(%s%s%s%s(%s)t%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
-    (_GET, _GET, _TEXT, _TEXT, _INT, _PUT, _INT, _SHAPE, _SHAPE, _GET, _PUT,
-     _PUT, _PUT), re.S)
+    rb'\(\(%s%sX(.)\0\0\0(\d+)%s%s[KMJ]((?<=K).|(?<=M)..|(?<=J)...[\0-\x7f])'
+    rb't%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
+    (_GET, _GET, _PUT, _GET, _PUT, _INT, _SHAPE, _SHAPE, _GET, _PUT, _PUT,
+     _PUT), re.S)
 
 
 def _tensor_record(match, memo: dict, record_sizes: dict):
     """Apply a tensor record in one step, as its opcodes would: the tensor
-    (memo updated), or None (memo untouched) to go op by op. What it puts
-    in the memo besides strings and the tensor, torch.save never fetches:
-    the scan refuses a BINGET of it."""
-    (storage, kind, key_size, key, key_put, key_get, place_size, place,
-     place_put, place_get, numel, *opaque, hooks, hooks_put, args_put,
-     tensor_put) = match.groups()
-    index, get = int.from_bytes, memo.get  # little-endian memo indices
-    itemsize = _STORAGES.get(get(index(kind, 'little')))
-    if itemsize is None or get(index(storage, 'little')) != 'storage':
+    (memo updated), or None (memo untouched) to go op by op. Its memo puts
+    must be new, so that none of its BINGETs sees them; besides the storage
+    key and the tensor, torch.save never fetches what they hold, and the
+    scan refuses a BINGET of it."""
+    (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
+    hooks, get = puts.pop(3), memo.get
+    itemsize = _STORAGES.get(get(kind))
+    size = record_sizes.get(key.decode())
+    if itemsize is None or size is None or key_size[0] != len(key) or (
+            int.from_bytes(numel, 'little') * itemsize
+            > size) or get(tag) != 'storage' or type(
+                get(place)) is not str or get(
+                    hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(
+                        (key_put, *puts)):
         return None
-    if key_get is not None:
-        key = get(index(key_get, 'little'))
-    elif key_size[0] == len(key):
-        key, key_put = key.decode(), index(key_put, 'little')
-    else:
-        return None
-    if place_get is not None:
-        place_get = index(place_get, 'little')
-        place = key if place_get == key_put else get(place_get, _OPAQUE)
-    elif place_size[0] == len(place):
-        place, place_put = place.decode(), index(place_put, 'little')
-    else:
-        return None
-    record = record_sizes.get(key)
-    numel = int.from_bytes(numel[1:], 'little', signed=numel[0] == 0x4a)
-    if type(place) is _Item or record is None or numel * itemsize > record:
-        return None
-    opaque = [index(put, 'little') for put in opaque if put is not None]
-    hooks = index(hooks, 'little')  # fetched after the puts above
-    if get(hooks) is not _ORDERED_DICT or hooks in opaque or (
-            hooks == key_put or hooks == place_put):
-        return None
-    if key_get is None:
-        memo[key_put] = key
-    if place_get is None:
-        memo[place_put] = place
-    for put in opaque:
-        memo[put] = _OPAQUE
-    memo[index(hooks_put, 'little')] = memo[index(args_put,
-                                                  'little')] = _OPAQUE
-    memo[index(tensor_put, 'little')] = _TENSOR_ITEM
+    memo.update(
+        zip((key_put, *puts), (key.decode(), *[_OPAQUE] * 5, _TENSOR_ITEM)))
+    memo.pop(None, None)  # the puts an empty size or stride has not
     return _TENSOR_ITEM
 
 
@@ -367,10 +347,8 @@ def _scan(data: bytes, record_sizes: dict) -> None:
         op = data[pos]
         pos += 1
         if op == 0x68 or op == 0x6a:  # BINGET, LONG_BINGET
-            if op == 0x68:
-                item, pos = memo[data[pos]], pos + 1
-            else:
-                item, pos = memo[_U32(data, pos)[0]], pos + 4
+            end = pos + (1 if op == 0x68 else 4)
+            item, pos = memo[data[pos:end]], end
             if item is _TENSOR and (match := record(
                     data, pos)) and (tensor := _tensor_record(
                         match, memo, record_sizes)):
@@ -379,10 +357,12 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                 raise ValueError('a reference into a tensor record')
             push(item)
         elif op == 0x72:  # LONG_BINPUT
-            memo[_U32(data, pos)[0]] = stack[-1]
+            if data[pos + 1:pos + 4] == bytes(3):
+                raise ValueError('a LONG_BINPUT of an index below 256')
+            memo[data[pos:pos + 4]] = stack[-1]
             pos += 4
         elif op == 0x71:  # BINPUT
-            memo[data[pos]] = stack[-1]
+            memo[data[pos:pos + 1]] = stack[-1]
             pos += 1
         elif op == 0x4b:  # BININT1
             push(data[pos])
