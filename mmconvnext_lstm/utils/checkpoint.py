@@ -1,8 +1,6 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoint safety (docs/checkpoints.md): torch's weights-only allow-list,
-the reader every mmengine loader goes through (digests, a scan of the pickle
-before it is unpickled), atomic writes, the fit of a checkpoint to a
-model."""
+"""Checkpoint safety: the allow-list, the reader every loader goes through,
+atomic writes, the fit to a model (docs/checkpoints.md)."""
 import glob
 import hashlib
 import io
@@ -80,8 +78,8 @@ class LoadedHistoryBuffer(HistoryBuffer):
     statistics into the class-wide table), then becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
-        methods = dict(state).get('statistics_methods') if isinstance(
-            state, dict) else None
+        methods = state.get('statistics_methods') if isinstance(state,
+                                                                dict) else None
         if set(state or ()) != _HISTORY_BUFFER_STATE or not isinstance(
                 methods, dict) or any(
                     _STATISTICS.get(name) is not method
@@ -109,8 +107,8 @@ def checkpoint_safe_globals() -> list:
 
 
 class _Item:
-    """What the scan knows of a global, container or object on the
-    unpickler's stack (plain values stay as they are)."""
+    """What the scan knows of a global, container or object (plain values
+    stay as they are)."""
     __slots__ = ('kind', 'value', 'depth')
 
     def __init__(self, kind: str, value=None, depth: int = 0):
@@ -143,22 +141,15 @@ _GLOBALS.update({f'torch {n}': _Item('global', n) for n in _STORAGE_ITEMSIZES})
 _TENSOR = _GLOBALS['torch._utils _rebuild_tensor_v2']
 _ORDERED_DICT = _GLOBALS['collections OrderedDict']
 _STORAGES = {_GLOBALS[f'torch {n}']: s for n, s in _STORAGE_ITEMSIZES.items()}
-_OPCODE_NAMES = {
-    o.code.encode('latin1')[0]: o.name
-    for o in pickletools.opcodes
-}
+_OPCODE_NAMES = {ord(o.code): o.name for o in pickletools.opcodes}
 _U32 = struct.Struct('<I').unpack_from
 _NUMBERS = {
     op: struct.Struct(f)  # BININT2, BININT, BINFLOAT
     for op, f in [(0x4d, '<H'), (0x4a, '<i'), (0x47, '>d')]
 }
 # SETITEMS, SETITEM, APPENDS, APPEND: the target and how many items.
-_ADDS = {
-    0x75: ('dict', None),
-    0x73: ('dict', 2),
-    0x65: ('list', None),
-    0x61: ('list', 1)
-}
+_ADDS = dict(
+    zip(b'usea', [('dict', None), ('dict', 2), ('list', None), ('list', 1)]))
 _CONSTANTS = {ord('N'): None, 0x88: True, 0x89: False}
 _TUPLE_SIZES = {ord(')'): 0, 0x85: 1, 0x86: 2, 0x87: 3, ord('t'): None}
 _OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
@@ -210,7 +201,6 @@ def _kind(value) -> str:
 
 
 def _depth(items) -> int:
-    """The nesting depth of a container of ``items``, at most MAX_DEPTH."""
     depth = max(
         (item.depth for item in items if type(item) is _Item), default=0) + 1
     if depth > MAX_DEPTH:
@@ -311,28 +301,9 @@ def _persistent(pid, record_sizes: dict) -> _Item:
     return _Item('storage')
 
 
-def scan_pickle(data: bytes, record_sizes: dict) -> None:
-    """Follow a checkpoint's pickle stream without running it and refuse
-    anything mmengine and ``torch.save`` of a state dict do not write.
-
-    Args:
-        data (bytes): The archive's ``data.pkl``.
-        record_sizes (dict): Sizes of the archive's tensor records by
-            storage key (``'0'`` for ``data/0``...): a storage must fit.
-
-    Raises:
-        ValueError: What the stream holds that a checkpoint does not.
-    """
-    try:
-        _scan(data, record_sizes)
-    except (IndexError, KeyError, TypeError, AttributeError,
-            struct.error) as error:
-        raise ValueError(f'a malformed pickle ({type(error).__name__}: '
-                         f'{error})') from error
-
-
 def _scan(data: bytes, record_sizes: dict) -> None:
-    """:func:`scan_pickle`'s loop over the opcodes, most frequent first."""
+    """Follow a pickle's opcodes (most frequent first) without running them;
+    raise ValueError on anything mmengine and torch.save do not write."""
     stack, memo, marks, pos = [], {}, [], 0
     push, record = stack.append, _TENSOR_RECORD.match
 
@@ -375,9 +346,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             push(data[pos + 4:end].decode('utf-8'))
             pos = end
         elif op == 0x7d or op == 0x5d:  # EMPTY_DICT, EMPTY_LIST
-            push(
-                _Item('dict' if op == 0x7d else 'list',
-                      {} if op == 0x7d else [], 1))
+            push(_Item('dict', {}, 1) if op == 0x7d else _Item('list', [], 1))
         elif op == 0x28:  # MARK
             marks.append(len(stack))
         elif op in _ADDS:  # SETITEMS, SETITEM, APPENDS, APPEND
@@ -387,9 +356,9 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                 raise ValueError(f'{_OPCODE_NAMES[op]} on a {_kind(target)}')
             if kind == 'list':
                 target.value.extend(items)
-            for key, value in zip(items[::2],
-                                  items[1::2]) if (kind == 'dict') else ():
-                target.value[id(key) if type(key) is _Item else key] = value
+            else:
+                target.value.update((id(k) if type(k) is _Item else k, v)
+                                    for k, v in zip(items[::2], items[1::2]))
             target.depth = max(target.depth, _depth(items))
         elif op in _TUPLE_SIZES:  # TUPLE, EMPTY_TUPLE, TUPLE1-3
             items = pop(_TUPLE_SIZES[op])
@@ -434,7 +403,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
 
 def scan_checkpoint(path: str, data: bytes) -> None:
     """Refuse checkpoint bytes that are not a torch.save archive or whose
-    pickle :func:`scan_pickle` refuses, naming ``path`` and the reason."""
+    pickle holds what mmengine and torch.save do not write."""
     if not data:
         raise CheckpointError(f'Cannot read checkpoint {path}: the file is '
                               'empty (0 bytes).')
@@ -469,10 +438,13 @@ def scan_checkpoint(path: str, data: bytes) -> None:
             'disk space while writing it, use an earlier checkpoint of that '
             'run.') from error
     try:
-        scan_pickle(pickled, sizes)
-    except ValueError as error:
+        _scan(pickled, sizes)
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError,
+            struct.error) as error:
+        reason = error if isinstance(error, ValueError) else (
+            f'a malformed pickle ({type(error).__name__}: {error})')
         raise CheckpointError(
-            f'Refused to load checkpoint {path}: its pickle holds {error}, '
+            f'Refused to load checkpoint {path}: its pickle holds {reason}, '
             'which mmengine and torch.save of a state dict never write. See '
             'docs/checkpoints.md to load a file you trust.') from error
 
@@ -490,14 +462,9 @@ def weights_digest(state_dict: dict) -> str:
     return digest.hexdigest()
 
 
-def sidecar_path(path: str) -> str:
-    """The ``sha256sum`` record (sidecar) of checkpoint ``path``."""
-    return path + SIDECAR_SUFFIX
-
-
 def _sidecar_digest(path: str):
     """The digest the sidecar of ``path`` records; None without one."""
-    sidecar = sidecar_path(path)
+    sidecar = path + SIDECAR_SUFFIX
     if not osp.isfile(sidecar):
         return None
     with open(sidecar, 'rb') as f:
@@ -514,28 +481,29 @@ def _sidecar_digest(path: str):
 
 
 def _corrupted(path: str, where: str) -> CheckpointError:
-    """The refusal of a digest mismatch, advising only checked files."""
-    checked = []
-    for other in complete_checkpoints(osp.dirname(path)):
+    """The refusal of a digest mismatch, advising only a checked file."""
+
+    def checked(other: str) -> bool:
         try:
             with open(other, 'rb') as f:
-                if osp.abspath(other) != osp.abspath(path) and _sidecar_digest(
-                        other) == hashlib.sha256(f.read()).hexdigest():
-                    checked.append(other)
+                return osp.abspath(other) != osp.abspath(path) and (
+                    _sidecar_digest(other) == hashlib.sha256(
+                        f.read()).hexdigest())
         except (CheckpointError, OSError):
-            pass
-    advice = (f'e.g. {checked[0]} (it matches its sidecar)'
-              if checked else 'of this model')
+            return False
+
+    other = next(
+        filter(checked, complete_checkpoints(osp.dirname(path))), None)
     return CheckpointError(
         f'Checkpoint {path} does not match the SHA-256 digest recorded '
         f'{where} when it was written: it was corrupted or modified since. '
-        f'Use another checkpoint, {advice}.')
+        'Use another checkpoint, ' + (f'e.g. {other} (it matches its sidecar).'
+                                      if other else 'of this model.'))
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
-    """Read a checkpoint once: check it against its sidecar, scan its
-    pickle, load it with torch's weights-only unpickler (never falling back)
-    and check the digest of its weights.
+    """Read a checkpoint: check its sidecar, scan its pickle, load it
+    weights-only (never falling back), check the digest of its weights.
 
     Args:
         path (str): A local checkpoint file.
@@ -544,11 +512,6 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
 
     Returns:
         dict: The checkpoint.
-
-    Raises:
-        CheckpointError: The file is missing, unreadable, damaged or not a
-            checkpoint, or holds what mmengine and ``torch.save`` of a state
-            dict do not write.
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -562,7 +525,7 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
                               f'{error.strerror}.') from error
     recorded = _sidecar_digest(path)
     if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
-        raise _corrupted(path, f'in {sidecar_path(path)}')
+        raise _corrupted(path, f'in {path}{SIDECAR_SUFFIX}')
     scan_checkpoint(path, data)
     try:
         checkpoint = torch.load(
@@ -591,7 +554,7 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         _UNCHECKED_SAID.add(path)
         warnings.warn(
             f'Checkpoint {path} has neither a digest of its weights in its '
-            f'meta nor a sidecar {sidecar_path(path)}: a damaged copy of it '
+            f'meta nor a sidecar {path}{SIDECAR_SUFFIX}: a damaged copy of it '
             'would go unnoticed.')
     load_metadata(checkpoint)[LOADED_FROM] = path
     return checkpoint
@@ -650,13 +613,9 @@ def allow_mmengine_checkpoints() -> None:
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds all of it or its
-    old content, even if the process is killed, with the umask's mode.
-
-    Raises:
-        OSError: The write failed (e.g. the disk is full); the error names
-            ``path``, and no temporary file is left.
-    """
+    """Write ``data`` to ``path`` so that it holds all of it or its old
+    content, even if killed; an OSError names ``path`` and leaves no
+    temporary file."""
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     partial = osp.join(
@@ -683,20 +642,13 @@ def write_atomically(path: str, data: bytes) -> None:
 def write_checkpoint(path: str, data: bytes) -> None:
     """Write checkpoint bytes atomically, then their sidecar. An older
     sidecar goes first, so that none ever describes other bytes."""
-    if osp.exists(sidecar_path(path)):
-        os.remove(sidecar_path(path))
+    sidecar = path + SIDECAR_SUFFIX
+    if osp.exists(sidecar):
+        os.remove(sidecar)
     write_atomically(path, data)
     write_atomically(
-        sidecar_path(path),
+        sidecar,
         f'{hashlib.sha256(data).hexdigest()}  {osp.basename(path)}\n'.encode())
-
-
-def remove_partial_files(directory: str) -> list:
-    """Remove (and return) the temporary files killed writes left."""
-    partial = glob.glob(osp.join(directory, f'.*{PARTIAL_SUFFIX}'))
-    for path in partial:
-        os.remove(path)
-    return partial
 
 
 def complete_checkpoints(directory: str) -> list:
@@ -718,8 +670,8 @@ class AtomicCheckpointBackend(LocalBackend):
 
     def remove(self, filepath) -> None:
         super().remove(filepath)
-        if osp.isfile(sidecar_path(str(filepath))):
-            os.remove(sidecar_path(str(filepath)))
+        if osp.isfile(f'{filepath}{SIDECAR_SUFFIX}'):
+            os.remove(f'{filepath}{SIDECAR_SUFFIX}')
 
 
 def check_fit(path: str,
@@ -738,26 +690,19 @@ def check_fit(path: str,
 
     Returns:
         str: What loads, in words (a warning if partial).
-
-    Raises:
-        CheckpointError: It holds none of the model's tensors or (unless
-            ``partial``) does not fit exactly.
     """
     weights = checkpoint.get('state_dict', checkpoint)
-    weights = {
-        re.sub(r'^module\.', '', k): v
-        for k, v in weights.items()
-    } if isinstance(weights, dict) else {}
-    shapes = {k: getattr(v, 'shape', None) for k, v in weights.items()}
-    missing = [key for key in model_state if key not in weights]
-    unexpected = sorted(set(weights) - set(model_state))
+    shapes = {
+        re.sub(r'^module\.', '', k): getattr(v, 'shape', None)
+        for k, v in (weights.items() if isinstance(weights, dict) else ())
+    }
+    missing = [key for key in model_state if key not in shapes]
+    unexpected = sorted(set(shapes) - set(model_state))
     reshaped = [
-        key for key, tensor in model_state.items() if key in weights
+        key for key, tensor in model_state.items() if key in shapes
         and isinstance(tensor, torch.Tensor) and shapes[key] != tensor.shape
     ]
-    loads = [
-        key for key in model_state if key in weights and key not in reshaped
-    ]
+    loads = [k for k in model_state if k in shapes and k not in reshaped]
 
     def some(keys: list) -> str:
         return ('e.g. ' if len(keys) > 3 else '') + ', '.join(keys[:3])
@@ -765,20 +710,17 @@ def check_fit(path: str,
     def tensors(count: int) -> str:
         return f'{count} tensor' + ('' if count == 1 else 's')
 
-    parts = []
-    if missing:
-        parts.append(f'it lacks {len(missing)} of the model\'s '
-                     f'{len(model_state)} tensors ({some(missing)})')
-    if unexpected:
-        parts.append(f'it holds {tensors(len(unexpected))} the model does '
-                     f'not have ({some(unexpected)})')
-    if reshaped:
-        shown = ', '.join(
-            f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
-            f'{tuple(model_state[key].shape)} in the model'
-            for key in reshaped[:3])
-        parts.append(f'shapes differ for {tensors(len(reshaped))} ({shown})')
-    differences = '; '.join(parts)
+    shown = ', '.join(f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
+                      f'{tuple(model_state[key].shape)} in the model'
+                      for key in reshaped[:3])
+    differences = '; '.join(
+        part for part, keys in
+        [(f'it lacks {len(missing)} of the model\'s {len(model_state)} '
+          f'tensors ({some(missing)})', missing),
+         (f'it holds {tensors(len(unexpected))} the model does not have '
+          f'({some(unexpected)})', unexpected
+          ), (f'shapes differ for {tensors(len(reshaped))} ({shown})',
+              reshaped)] if keys)
     if not loads:
         raise CheckpointError(
             f'Checkpoint {path} holds none of the weights of the model of '
