@@ -60,8 +60,7 @@ _STORAGE_ITEMSIZES = {
 
 
 def history_buffer_statistic(owner: type, name: str):
-    """Stand-in for ``getattr`` in a weights-only load: gives
-    ``HistoryBuffer.min`` (``max``, ``current``, ``mean``), nothing else."""
+    """``getattr`` in a weights-only load: HistoryBuffer's statistics only."""
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
         return _STATISTICS[name]
     raise pickle.UnpicklingError(
@@ -73,9 +72,8 @@ def history_buffer_statistic(owner: type, name: str):
 
 
 class LoadedHistoryBuffer(HistoryBuffer):
-    """Stand-in for ``HistoryBuffer`` in a weights-only load: takes only
-    mmengine's state (mmengine's ``__setstate__`` would write the file's
-    statistics into the class-wide table), then becomes a HistoryBuffer."""
+    """``HistoryBuffer`` in a weights-only load: takes only mmengine's state
+    (never the class-wide statistics table), then becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
         methods = state.get('statistics_methods') if isinstance(state,
@@ -174,11 +172,10 @@ _TENSOR_RECORD = re.compile(
 
 
 def _tensor_record(match, memo: dict, record_sizes: dict):
-    """Apply a tensor record in one step, as its opcodes would: the tensor
-    (memo updated), or None (memo untouched) to go op by op. Its memo puts
-    must be new, so that none of its BINGETs sees them; besides the storage
-    key and the tensor, torch.save never fetches what they hold, and the
-    scan refuses a BINGET of it."""
+    """Apply a tensor record as its opcodes would: the tensor, or None (memo
+    untouched) to go op by op. Its puts must be new to the memo (so that its
+    BINGETs cannot see them); the scan refuses a BINGET of what torch.save
+    never fetches (all but the storage key and the tensor)."""
     (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
     hooks, get = puts.pop(3), memo.get
     itemsize = _STORAGES.get(get(kind))
@@ -530,16 +527,15 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     try:
         checkpoint = torch.load(
             io.BytesIO(data), map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as error:
+    except Exception as error:
         # torch's reason, without its advice to turn the protection off.
         reason = str(error).split('WeightsUnpickler error:', 1)[-1]
         raise CheckpointError(
             f'Refused to load checkpoint {path}: '
-            f'{reason.split("Check the documentation", 1)[0].strip()}'
-        ) from error
-    except Exception as error:
-        raise CheckpointError(f'Cannot read checkpoint {path}: it is damaged '
-                              f'({type(error).__name__}: {error}).') from error
+            f'{reason.split("Check the documentation", 1)[0].strip()}' if
+            isinstance(error, pickle.UnpicklingError
+                       ) else f'Cannot read checkpoint {path}: it is damaged '
+            f'({type(error).__name__}: {error}).') from error
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '

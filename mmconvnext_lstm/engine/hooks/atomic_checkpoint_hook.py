@@ -21,17 +21,6 @@ from mmconvnext_lstm.utils.errors import CheckpointError
 LAST_CHECKPOINT = 'last_checkpoint'
 
 
-class _RemovalRecorder:
-    """A file backend that only records what it is asked to remove."""
-
-    def __init__(self, backend, removed: list):
-        self._backend = backend
-        self.remove = self.rmtree = removed.append
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
-
-
 def _last_checkpoint(work_dir: str):
     """What ``work_dir/last_checkpoint`` names; None without that file."""
     path = osp.join(work_dir, LAST_CHECKPOINT)
@@ -59,8 +48,9 @@ class AtomicCheckpointHook(CheckpointHook):
             model = model.module
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
                         self._fine_tuning(runner))
-        partial = fit.startswith('load_from:')
-        (runner.logger.warning if partial else runner.logger.info)(fit)
+        (runner.logger.warning
+         if fit.startswith('load_from:') else runner.logger.info)(
+             fit)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # The runner loads it next: FitCheckedImageClassifier lets a
@@ -130,12 +120,12 @@ class AtomicCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         # mmengine removes the previous best first: record, remove after.
         backend, removed = self.file_backend, []
-        self.file_backend = _RemovalRecorder(backend, removed)
+        backend.remove = backend.rmtree = removed.append
         try:
             with self._explain_write_errors(runner):
                 super()._save_best_checkpoint(runner, metrics)
         finally:
-            self.file_backend = backend
+            del backend.remove, backend.rmtree
         for path in removed:
             self._remove(path)
 
