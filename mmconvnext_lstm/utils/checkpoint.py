@@ -491,11 +491,12 @@ def _corrupted(path: str, where: str) -> CheckpointError:
 
     other = next(
         filter(checked, complete_checkpoints(osp.dirname(path))), None)
+    advice = (f'e.g. {other} (it matches its sidecar)'
+              if other else 'of this model')
     return CheckpointError(
         f'Checkpoint {path} does not match the SHA-256 digest recorded '
         f'{where} when it was written: it was corrupted or modified since. '
-        'Use another checkpoint, ' + (f'e.g. {other} (it matches its sidecar).'
-                                      if other else 'of this model.'))
+        f'Use another checkpoint, {advice}.')
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
@@ -527,15 +528,15 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     try:
         checkpoint = torch.load(
             io.BytesIO(data), map_location=map_location, weights_only=True)
-    except Exception as error:
+    except pickle.UnpicklingError as error:
         # torch's reason, without its advice to turn the protection off.
         reason = str(error).split('WeightsUnpickler error:', 1)[-1]
+        reason = reason.split('Check the documentation', 1)[0].strip()
         raise CheckpointError(
-            f'Refused to load checkpoint {path}: '
-            f'{reason.split("Check the documentation", 1)[0].strip()}' if
-            isinstance(error, pickle.UnpicklingError
-                       ) else f'Cannot read checkpoint {path}: it is damaged '
-            f'({type(error).__name__}: {error}).') from error
+            f'Refused to load checkpoint {path}: {reason}') from error
+    except Exception as error:
+        raise CheckpointError(f'Cannot read checkpoint {path}: it is damaged '
+                              f'({type(error).__name__}: {error}).') from error
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '
