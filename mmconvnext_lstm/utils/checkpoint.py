@@ -37,8 +37,7 @@ LOADED_FROM, PARTIAL_LOAD = 'mmconvnext_lstm_file', 'mmconvnext_lstm_partial'
 
 HistoryBuffer()  # registers mmengine's statistics (min, max, current, mean)
 _UNCHECKED_SAID = set()  # files without digests, warned about once
-# The statistics HistoryBuffer defines itself (user-registered ones are
-# pickled as their own functions, not through getattr).
+# HistoryBuffer's own statistics (a user's are pickled as themselves).
 _STATISTICS = {
     name: method
     for name, method in HistoryBuffer._statistics_methods.items()
@@ -91,8 +90,7 @@ class LoadedHistoryBuffer(HistoryBuffer):
 
 
 def checkpoint_safe_globals() -> list:
-    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list,
-    as ``torch.serialization.add_safe_globals`` takes it."""
+    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list."""
     # numpy 2 writes numpy._core.multiarray, numpy 1 wrote numpy.core.
     multiarray = (getattr(np, '_core', None) or np.core).multiarray
     return [(LoadedHistoryBuffer,
@@ -105,8 +103,7 @@ def checkpoint_safe_globals() -> list:
 
 
 class _Item:
-    """What the scan knows of a global, container or object (plain values
-    stay as they are)."""
+    """What the scan knows of a global, container or object."""
     __slots__ = ('kind', 'value', 'depth')
 
     def __init__(self, kind: str, value=None, depth: int = 0):
@@ -283,8 +280,7 @@ def _build(target, state) -> None:
 
 
 def _persistent(pid, record_sizes: dict) -> _Item:
-    """A tensor storage ``('storage', type, key, location, numel)`` that
-    fits in its record of the archive."""
+    """A storage ``('storage', type, key, location, numel)`` that fits."""
     values = pid.value if _kind(pid) == 'tuple' else ()
     if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
         raise ValueError('a persistent id that is not a tensor storage')
@@ -594,9 +590,8 @@ def _refuse_unprotected(filename: str, map_location=None) -> dict:
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list exactly the globals mmengine writes into checkpoints and
-    make :func:`read_checkpoint` mmengine's loader of local files and URLs;
-    other schemes are refused. The allow-list needs torch 2.6 or later."""
+    """Allow-list what mmengine writes (torch 2.6 and later) and make
+    :func:`read_checkpoint` mmengine's loader of files and URLs."""
     for prefixes, loader in [
         ('', read_checkpoint),
         (('http://', 'https://'), _load_from_http),
@@ -637,8 +632,7 @@ def write_atomically(path: str, data: bytes) -> None:
 
 
 def write_checkpoint(path: str, data: bytes) -> None:
-    """Write checkpoint bytes atomically, then their sidecar. An older
-    sidecar goes first, so that none ever describes other bytes."""
+    """Write checkpoint bytes, then their sidecar (an older one first goes)."""
     sidecar = path + SIDECAR_SUFFIX
     if osp.exists(sidecar):
         os.remove(sidecar)
@@ -659,8 +653,7 @@ def complete_checkpoints(directory: str) -> list:
 @register_backend('atomic_checkpoint')
 class AtomicCheckpointBackend(LocalBackend):
     """mmengine's local backend, writing checkpoints atomically with their
-    sidecars and removing a sidecar with its checkpoint (the runner saves
-    through it when ``AtomicCheckpointHook`` sets its ``backend_args``)."""
+    sidecars (``AtomicCheckpointHook`` sets it as ``backend_args``)."""
 
     def put(self, obj: bytes, filepath) -> None:
         write_checkpoint(str(filepath), obj)
