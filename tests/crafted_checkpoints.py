@@ -168,6 +168,13 @@ def reference_into_tensor_record() -> bytes:
     return pickled[:value] + b'h' + bytes([index]) + pickled[value + 2:]
 
 
+def aliased_memo_index() -> bytes:
+    """Memo index 5 put as LONG_BINPUT and as BINPUT, then fetched by
+    LONG_BINGET: a scan that told the two forms apart would see the first
+    value where the unpickler sees the second."""
+    return PROTO + b'Nr\x05\x00\x00\x00\x88q\x05j\x05\x00\x00\x00' + STOP
+
+
 def write_archive(path: str, pickled: bytes) -> str:
     """A torch.save zip archive whose pickle is ``pickled``, with the tensor
     records of :data:`TEMPLATE` (3 and 7 floats)."""
@@ -206,6 +213,8 @@ ATTACKS = {
     'reference_into_tensor_record':
     (lambda tmp: reference_into_tensor_record(),
      'a reference into a tensor record'),
+    'aliased_memo_index': (lambda tmp: aliased_memo_index(),
+                           'a LONG_BINPUT of an index below 256'),
 }
 
 

@@ -1,8 +1,6 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
-"""Checkpoint safety (docs/checkpoints.md): torch's weights-only allow-list,
-the reader every mmengine loader goes through (digests, a scan of the pickle
-before it is unpickled), atomic writes, the fit of a checkpoint to a
-model."""
+"""Checkpoint safety: the allow-list, the reader every loader goes through,
+atomic writes, the fit to a model (docs/checkpoints.md)."""
 import glob
 import hashlib
 import io
@@ -39,8 +37,7 @@ LOADED_FROM, PARTIAL_LOAD = 'mmconvnext_lstm_file', 'mmconvnext_lstm_partial'
 
 HistoryBuffer()  # registers mmengine's statistics (min, max, current, mean)
 _UNCHECKED_SAID = set()  # files without digests, warned about once
-# The statistics HistoryBuffer defines itself (user-registered ones are
-# pickled as their own functions, not through getattr).
+# HistoryBuffer's own statistics (a user's are pickled as themselves).
 _STATISTICS = {
     name: method
     for name, method in HistoryBuffer._statistics_methods.items()
@@ -62,8 +59,7 @@ _STORAGE_ITEMSIZES = {
 
 
 def history_buffer_statistic(owner: type, name: str):
-    """Stand-in for ``getattr`` in a weights-only load: gives
-    ``HistoryBuffer.min`` (``max``, ``current``, ``mean``), nothing else."""
+    """``getattr`` in a weights-only load: HistoryBuffer's statistics only."""
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
         return _STATISTICS[name]
     raise pickle.UnpicklingError(
@@ -75,13 +71,12 @@ def history_buffer_statistic(owner: type, name: str):
 
 
 class LoadedHistoryBuffer(HistoryBuffer):
-    """Stand-in for ``HistoryBuffer`` in a weights-only load: takes only
-    mmengine's state (mmengine's ``__setstate__`` would write the file's
-    statistics into the class-wide table), then becomes a HistoryBuffer."""
+    """``HistoryBuffer`` in a weights-only load: takes only mmengine's state
+    (never the class-wide statistics table), then becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
-        methods = dict(state).get('statistics_methods') if isinstance(
-            state, dict) else None
+        methods = state.get('statistics_methods') if isinstance(state,
+                                                                dict) else None
         if set(state or ()) != _HISTORY_BUFFER_STATE or not isinstance(
                 methods, dict) or any(
                     _STATISTICS.get(name) is not method
@@ -95,8 +90,7 @@ class LoadedHistoryBuffer(HistoryBuffer):
 
 
 def checkpoint_safe_globals() -> list:
-    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list,
-    as ``torch.serialization.add_safe_globals`` takes it."""
+    """What :func:`allow_mmengine_checkpoints` adds to torch's allow-list."""
     # numpy 2 writes numpy._core.multiarray, numpy 1 wrote numpy.core.
     multiarray = (getattr(np, '_core', None) or np.core).multiarray
     return [(LoadedHistoryBuffer,
@@ -109,8 +103,7 @@ def checkpoint_safe_globals() -> list:
 
 
 class _Item:
-    """What the scan knows of a global, container or object on the
-    unpickler's stack (plain values stay as they are)."""
+    """What the scan knows of a global, container or object."""
     __slots__ = ('kind', 'value', 'depth')
 
     def __init__(self, kind: str, value=None, depth: int = 0):
@@ -143,85 +136,57 @@ _GLOBALS.update({f'torch {n}': _Item('global', n) for n in _STORAGE_ITEMSIZES})
 _TENSOR = _GLOBALS['torch._utils _rebuild_tensor_v2']
 _ORDERED_DICT = _GLOBALS['collections OrderedDict']
 _STORAGES = {_GLOBALS[f'torch {n}']: s for n, s in _STORAGE_ITEMSIZES.items()}
-_OPCODE_NAMES = {
-    o.code.encode('latin1')[0]: o.name
-    for o in pickletools.opcodes
-}
+_OPCODE_NAMES = {ord(o.code): o.name for o in pickletools.opcodes}
 _U32 = struct.Struct('<I').unpack_from
 _NUMBERS = {
     op: struct.Struct(f)  # BININT2, BININT, BINFLOAT
     for op, f in [(0x4d, '<H'), (0x4a, '<i'), (0x47, '>d')]
 }
 # SETITEMS, SETITEM, APPENDS, APPEND: the target and how many items.
-_ADDS = {
-    0x75: ('dict', None),
-    0x73: ('dict', 2),
-    0x65: ('list', None),
-    0x61: ('list', 1)
-}
+_ADDS = dict(
+    zip(b'usea', [('dict', None), ('dict', 2), ('list', None), ('list', 1)]))
 _CONSTANTS = {ord('N'): None, 0x88: True, 0x89: False}
 _TUPLE_SIZES = {ord(')'): 0, 0x85: 1, 0x86: 2, 0x87: 3, ord('t'): None}
 _OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
 
 # torch.save's record of a tensor after the BINGET of _rebuild_tensor_v2:
-# MARK, the storage's persistent id (MARK, 'storage', type, key, location,
-# numel, TUPLE, BINPERSID), offset, size and stride tuples, requires_grad,
-# OrderedDict() (hooks), TUPLE, REDUCE, with their memo puts. A memo index
-# is captured without its opcode (1 byte after q/h, 4 after r/j).
-_PUT, _GET = rb'[qr]((?<=q).|(?<=r).{4})', rb'[hj]((?<=h).|(?<=j).{4})'
+# MARK, the storage's persistent id (MARK, BINGETs of 'storage' and the
+# storage type, its key, the BINGET of its location, numel, TUPLE),
+# BINPERSID, offset, size and stride tuples, requires_grad, the BINGET of
+# OrderedDict (hooks), TUPLE, REDUCE, with their memo puts. Memo keys are
+# an index's bytes (1 after q/h, 4 after r/j; LONG_BINPUT only from 256
+# on, as the pickler writes it), captured without the opcode, as is numel.
+_PUT = rb'[qr]((?<=q).|(?<=r)(?!.\0\0\0).{4})'
+_GET = rb'[hj]((?<=h).|(?<=j).{4})'
 _INT = rb'(?:K.|M..|J.{4})'
-_TEXT = rb'(?:X(.)\0\0\0([a-z0-9:]+?)%s|%s)' % (_PUT, _GET)
 _SHAPE = rb'(?:\)|(?:\(%s*t|%s\x85|%s{2}\x86|%s{3}\x87)%s)' % (
     _INT, _INT, _INT, _INT, _PUT)
 _TENSOR_RECORD = re.compile(
-    rb'\(\(%s%s%s%s(%s)t%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
-    (_GET, _GET, _TEXT, _TEXT, _INT, _PUT, _INT, _SHAPE, _SHAPE, _GET, _PUT,
-     _PUT, _PUT), re.S)
+    rb'\(\(%s%sX(.)\0\0\0(\d+)%s%s[KMJ]((?<=K).|(?<=M)..|(?<=J)...[\0-\x7f])'
+    rb't%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
+    (_GET, _GET, _PUT, _GET, _PUT, _INT, _SHAPE, _SHAPE, _GET, _PUT, _PUT,
+     _PUT), re.S)
 
 
 def _tensor_record(match, memo: dict, record_sizes: dict):
-    """Apply a tensor record in one step, as its opcodes would: the tensor
-    (memo updated), or None (memo untouched) to go op by op. What it puts
-    in the memo besides strings and the tensor, torch.save never fetches:
-    the scan refuses a BINGET of it."""
-    (storage, kind, key_size, key, key_put, key_get, place_size, place,
-     place_put, place_get, numel, *opaque, hooks, hooks_put, args_put,
-     tensor_put) = match.groups()
-    index, get = int.from_bytes, memo.get  # little-endian memo indices
-    itemsize = _STORAGES.get(get(index(kind, 'little')))
-    if itemsize is None or get(index(storage, 'little')) != 'storage':
+    """Apply a tensor record as its opcodes would: the tensor, or None (memo
+    untouched) to go op by op. Its puts must be new to the memo (so that its
+    BINGETs cannot see them); the scan refuses a BINGET of what torch.save
+    never fetches (all but the storage key and the tensor)."""
+    (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
+    hooks, get = puts.pop(3), memo.get
+    itemsize = _STORAGES.get(get(kind))
+    size = record_sizes.get(key.decode())
+    if itemsize is None or size is None or key_size[0] != len(key) or (
+            int.from_bytes(numel, 'little') * itemsize
+            > size) or get(tag) != 'storage' or type(
+                get(place)) is not str or get(
+                    hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(
+                        (key_put, *puts)):
         return None
-    if key_get is not None:
-        key = get(index(key_get, 'little'))
-    elif key_size[0] == len(key):
-        key, key_put = key.decode(), index(key_put, 'little')
-    else:
-        return None
-    if place_get is not None:
-        place_get = index(place_get, 'little')
-        place = key if place_get == key_put else get(place_get, _OPAQUE)
-    elif place_size[0] == len(place):
-        place, place_put = place.decode(), index(place_put, 'little')
-    else:
-        return None
-    record = record_sizes.get(key)
-    numel = int.from_bytes(numel[1:], 'little', signed=numel[0] == 0x4a)
-    if type(place) is _Item or record is None or numel * itemsize > record:
-        return None
-    opaque = [index(put, 'little') for put in opaque if put is not None]
-    hooks = index(hooks, 'little')  # fetched after the puts above
-    if get(hooks) is not _ORDERED_DICT or hooks in opaque or (
-            hooks == key_put or hooks == place_put):
-        return None
-    if key_get is None:
-        memo[key_put] = key
-    if place_get is None:
-        memo[place_put] = place
-    for put in opaque:
-        memo[put] = _OPAQUE
-    memo[index(hooks_put, 'little')] = memo[index(args_put,
-                                                  'little')] = _OPAQUE
-    memo[index(tensor_put, 'little')] = _TENSOR_ITEM
+    memo.update(
+        zip((key_put, *puts), (key.decode(), *[_OPAQUE] * 5, _TENSOR_ITEM)))
+    memo.pop(None, None)  # the puts an empty size or stride has not
     return _TENSOR_ITEM
 
 
@@ -230,7 +195,6 @@ def _kind(value) -> str:
 
 
 def _depth(items) -> int:
-    """The nesting depth of a container of ``items``, at most MAX_DEPTH."""
     depth = max(
         (item.depth for item in items if type(item) is _Item), default=0) + 1
     if depth > MAX_DEPTH:
@@ -316,8 +280,7 @@ def _build(target, state) -> None:
 
 
 def _persistent(pid, record_sizes: dict) -> _Item:
-    """A tensor storage ``('storage', type, key, location, numel)`` that
-    fits in its record of the archive."""
+    """A storage ``('storage', type, key, location, numel)`` that fits."""
     values = pid.value if _kind(pid) == 'tuple' else ()
     if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
         raise ValueError('a persistent id that is not a tensor storage')
@@ -331,28 +294,9 @@ def _persistent(pid, record_sizes: dict) -> _Item:
     return _Item('storage')
 
 
-def scan_pickle(data: bytes, record_sizes: dict) -> None:
-    """Follow a checkpoint's pickle stream without running it and refuse
-    anything mmengine and ``torch.save`` of a state dict do not write.
-
-    Args:
-        data (bytes): The archive's ``data.pkl``.
-        record_sizes (dict): Sizes of the archive's tensor records by
-            storage key (``'0'`` for ``data/0``...): a storage must fit.
-
-    Raises:
-        ValueError: What the stream holds that a checkpoint does not.
-    """
-    try:
-        _scan(data, record_sizes)
-    except (IndexError, KeyError, TypeError, AttributeError,
-            struct.error) as error:
-        raise ValueError(f'a malformed pickle ({type(error).__name__}: '
-                         f'{error})') from error
-
-
 def _scan(data: bytes, record_sizes: dict) -> None:
-    """:func:`scan_pickle`'s loop over the opcodes, most frequent first."""
+    """Follow a pickle's opcodes (most frequent first) without running them;
+    raise ValueError on anything mmengine and torch.save do not write."""
     stack, memo, marks, pos = [], {}, [], 0
     push, record = stack.append, _TENSOR_RECORD.match
 
@@ -367,10 +311,8 @@ def _scan(data: bytes, record_sizes: dict) -> None:
         op = data[pos]
         pos += 1
         if op == 0x68 or op == 0x6a:  # BINGET, LONG_BINGET
-            if op == 0x68:
-                item, pos = memo[data[pos]], pos + 1
-            else:
-                item, pos = memo[_U32(data, pos)[0]], pos + 4
+            end = pos + (1 if op == 0x68 else 4)
+            item, pos = memo[data[pos:end]], end
             if item is _TENSOR and (match := record(
                     data, pos)) and (tensor := _tensor_record(
                         match, memo, record_sizes)):
@@ -379,10 +321,12 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                 raise ValueError('a reference into a tensor record')
             push(item)
         elif op == 0x72:  # LONG_BINPUT
-            memo[_U32(data, pos)[0]] = stack[-1]
+            if data[pos + 1:pos + 4] == bytes(3):
+                raise ValueError('a LONG_BINPUT of an index below 256')
+            memo[data[pos:pos + 4]] = stack[-1]
             pos += 4
         elif op == 0x71:  # BINPUT
-            memo[data[pos]] = stack[-1]
+            memo[data[pos:pos + 1]] = stack[-1]
             pos += 1
         elif op == 0x4b:  # BININT1
             push(data[pos])
@@ -395,9 +339,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             push(data[pos + 4:end].decode('utf-8'))
             pos = end
         elif op == 0x7d or op == 0x5d:  # EMPTY_DICT, EMPTY_LIST
-            push(
-                _Item('dict' if op == 0x7d else 'list',
-                      {} if op == 0x7d else [], 1))
+            push(_Item('dict', {}, 1) if op == 0x7d else _Item('list', [], 1))
         elif op == 0x28:  # MARK
             marks.append(len(stack))
         elif op in _ADDS:  # SETITEMS, SETITEM, APPENDS, APPEND
@@ -407,9 +349,9 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                 raise ValueError(f'{_OPCODE_NAMES[op]} on a {_kind(target)}')
             if kind == 'list':
                 target.value.extend(items)
-            for key, value in zip(items[::2],
-                                  items[1::2]) if (kind == 'dict') else ():
-                target.value[id(key) if type(key) is _Item else key] = value
+            else:
+                target.value.update((id(k) if type(k) is _Item else k, v)
+                                    for k, v in zip(items[::2], items[1::2]))
             target.depth = max(target.depth, _depth(items))
         elif op in _TUPLE_SIZES:  # TUPLE, EMPTY_TUPLE, TUPLE1-3
             items = pop(_TUPLE_SIZES[op])
@@ -454,7 +396,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
 
 def scan_checkpoint(path: str, data: bytes) -> None:
     """Refuse checkpoint bytes that are not a torch.save archive or whose
-    pickle :func:`scan_pickle` refuses, naming ``path`` and the reason."""
+    pickle holds what mmengine and torch.save do not write."""
     if not data:
         raise CheckpointError(f'Cannot read checkpoint {path}: the file is '
                               'empty (0 bytes).')
@@ -489,10 +431,13 @@ def scan_checkpoint(path: str, data: bytes) -> None:
             'disk space while writing it, use an earlier checkpoint of that '
             'run.') from error
     try:
-        scan_pickle(pickled, sizes)
-    except ValueError as error:
+        _scan(pickled, sizes)
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError,
+            struct.error) as error:
+        reason = error if isinstance(error, ValueError) else (
+            f'a malformed pickle ({type(error).__name__}: {error})')
         raise CheckpointError(
-            f'Refused to load checkpoint {path}: its pickle holds {error}, '
+            f'Refused to load checkpoint {path}: its pickle holds {reason}, '
             'which mmengine and torch.save of a state dict never write. See '
             'docs/checkpoints.md to load a file you trust.') from error
 
@@ -510,14 +455,9 @@ def weights_digest(state_dict: dict) -> str:
     return digest.hexdigest()
 
 
-def sidecar_path(path: str) -> str:
-    """The ``sha256sum`` record (sidecar) of checkpoint ``path``."""
-    return path + SIDECAR_SUFFIX
-
-
 def _sidecar_digest(path: str):
     """The digest the sidecar of ``path`` records; None without one."""
-    sidecar = sidecar_path(path)
+    sidecar = path + SIDECAR_SUFFIX
     if not osp.isfile(sidecar):
         return None
     with open(sidecar, 'rb') as f:
@@ -534,18 +474,21 @@ def _sidecar_digest(path: str):
 
 
 def _corrupted(path: str, where: str) -> CheckpointError:
-    """The refusal of a digest mismatch, advising only checked files."""
-    checked = []
-    for other in complete_checkpoints(osp.dirname(path)):
+    """The refusal of a digest mismatch, advising only a checked file."""
+
+    def checked(other: str) -> bool:
         try:
             with open(other, 'rb') as f:
-                if osp.abspath(other) != osp.abspath(path) and _sidecar_digest(
-                        other) == hashlib.sha256(f.read()).hexdigest():
-                    checked.append(other)
+                return osp.abspath(other) != osp.abspath(path) and (
+                    _sidecar_digest(other) == hashlib.sha256(
+                        f.read()).hexdigest())
         except (CheckpointError, OSError):
-            pass
-    advice = (f'e.g. {checked[0]} (it matches its sidecar)'
-              if checked else 'of this model')
+            return False
+
+    other = next(
+        filter(checked, complete_checkpoints(osp.dirname(path))), None)
+    advice = (f'e.g. {other} (it matches its sidecar)'
+              if other else 'of this model')
     return CheckpointError(
         f'Checkpoint {path} does not match the SHA-256 digest recorded '
         f'{where} when it was written: it was corrupted or modified since. '
@@ -553,9 +496,8 @@ def _corrupted(path: str, where: str) -> CheckpointError:
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
-    """Read a checkpoint once: check it against its sidecar, scan its
-    pickle, load it with torch's weights-only unpickler (never falling back)
-    and check the digest of its weights.
+    """Read a checkpoint: check its sidecar, scan its pickle, load it
+    weights-only (never falling back), check the digest of its weights.
 
     Args:
         path (str): A local checkpoint file.
@@ -564,11 +506,6 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
 
     Returns:
         dict: The checkpoint.
-
-    Raises:
-        CheckpointError: The file is missing, unreadable, damaged or not a
-            checkpoint, or holds what mmengine and ``torch.save`` of a state
-            dict do not write.
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -582,7 +519,7 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
                               f'{error.strerror}.') from error
     recorded = _sidecar_digest(path)
     if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
-        raise _corrupted(path, f'in {sidecar_path(path)}')
+        raise _corrupted(path, f'in {path}{SIDECAR_SUFFIX}')
     scan_checkpoint(path, data)
     try:
         checkpoint = torch.load(
@@ -590,10 +527,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     except pickle.UnpicklingError as error:
         # torch's reason, without its advice to turn the protection off.
         reason = str(error).split('WeightsUnpickler error:', 1)[-1]
+        reason = reason.split('Check the documentation', 1)[0].strip()
         raise CheckpointError(
-            f'Refused to load checkpoint {path}: '
-            f'{reason.split("Check the documentation", 1)[0].strip()}'
-        ) from error
+            f'Refused to load checkpoint {path}: {reason}') from error
     except Exception as error:
         raise CheckpointError(f'Cannot read checkpoint {path}: it is damaged '
                               f'({type(error).__name__}: {error}).') from error
@@ -611,7 +547,7 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         _UNCHECKED_SAID.add(path)
         warnings.warn(
             f'Checkpoint {path} has neither a digest of its weights in its '
-            f'meta nor a sidecar {sidecar_path(path)}: a damaged copy of it '
+            f'meta nor a sidecar {path}{SIDECAR_SUFFIX}: a damaged copy of it '
             'would go unnoticed.')
     load_metadata(checkpoint)[LOADED_FROM] = path
     return checkpoint
@@ -654,9 +590,8 @@ def _refuse_unprotected(filename: str, map_location=None) -> dict:
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list exactly the globals mmengine writes into checkpoints and
-    make :func:`read_checkpoint` mmengine's loader of local files and URLs;
-    other schemes are refused. The allow-list needs torch 2.6 or later."""
+    """Allow-list what mmengine writes (torch 2.6 and later) and make
+    :func:`read_checkpoint` mmengine's loader of files and URLs."""
     for prefixes, loader in [
         ('', read_checkpoint),
         (('http://', 'https://'), _load_from_http),
@@ -670,13 +605,9 @@ def allow_mmengine_checkpoints() -> None:
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds all of it or its
-    old content, even if the process is killed, with the umask's mode.
-
-    Raises:
-        OSError: The write failed (e.g. the disk is full); the error names
-            ``path``, and no temporary file is left.
-    """
+    """Write ``data`` to ``path`` so that it holds all of it or its old
+    content, even if killed; an OSError names ``path`` and leaves no
+    temporary file."""
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     partial = osp.join(
@@ -701,22 +632,14 @@ def write_atomically(path: str, data: bytes) -> None:
 
 
 def write_checkpoint(path: str, data: bytes) -> None:
-    """Write checkpoint bytes atomically, then their sidecar. An older
-    sidecar goes first, so that none ever describes other bytes."""
-    if osp.exists(sidecar_path(path)):
-        os.remove(sidecar_path(path))
+    """Write checkpoint bytes, then their sidecar (an older one first goes)."""
+    sidecar = path + SIDECAR_SUFFIX
+    if osp.exists(sidecar):
+        os.remove(sidecar)
     write_atomically(path, data)
     write_atomically(
-        sidecar_path(path),
+        sidecar,
         f'{hashlib.sha256(data).hexdigest()}  {osp.basename(path)}\n'.encode())
-
-
-def remove_partial_files(directory: str) -> list:
-    """Remove (and return) the temporary files killed writes left."""
-    partial = glob.glob(osp.join(directory, f'.*{PARTIAL_SUFFIX}'))
-    for path in partial:
-        os.remove(path)
-    return partial
 
 
 def complete_checkpoints(directory: str) -> list:
@@ -730,16 +653,15 @@ def complete_checkpoints(directory: str) -> list:
 @register_backend('atomic_checkpoint')
 class AtomicCheckpointBackend(LocalBackend):
     """mmengine's local backend, writing checkpoints atomically with their
-    sidecars and removing a sidecar with its checkpoint (the runner saves
-    through it when ``AtomicCheckpointHook`` sets its ``backend_args``)."""
+    sidecars (``AtomicCheckpointHook`` sets it as ``backend_args``)."""
 
     def put(self, obj: bytes, filepath) -> None:
         write_checkpoint(str(filepath), obj)
 
     def remove(self, filepath) -> None:
         super().remove(filepath)
-        if osp.isfile(sidecar_path(str(filepath))):
-            os.remove(sidecar_path(str(filepath)))
+        if osp.isfile(f'{filepath}{SIDECAR_SUFFIX}'):
+            os.remove(f'{filepath}{SIDECAR_SUFFIX}')
 
 
 def check_fit(path: str,
@@ -758,26 +680,19 @@ def check_fit(path: str,
 
     Returns:
         str: What loads, in words (a warning if partial).
-
-    Raises:
-        CheckpointError: It holds none of the model's tensors or (unless
-            ``partial``) does not fit exactly.
     """
     weights = checkpoint.get('state_dict', checkpoint)
-    weights = {
-        re.sub(r'^module\.', '', k): v
-        for k, v in weights.items()
-    } if isinstance(weights, dict) else {}
-    shapes = {k: getattr(v, 'shape', None) for k, v in weights.items()}
-    missing = [key for key in model_state if key not in weights]
-    unexpected = sorted(set(weights) - set(model_state))
+    shapes = {
+        re.sub(r'^module\.', '', k): getattr(v, 'shape', None)
+        for k, v in (weights.items() if isinstance(weights, dict) else ())
+    }
+    missing = [key for key in model_state if key not in shapes]
+    unexpected = sorted(set(shapes) - set(model_state))
     reshaped = [
-        key for key, tensor in model_state.items() if key in weights
+        key for key, tensor in model_state.items() if key in shapes
         and isinstance(tensor, torch.Tensor) and shapes[key] != tensor.shape
     ]
-    loads = [
-        key for key in model_state if key in weights and key not in reshaped
-    ]
+    loads = [k for k in model_state if k in shapes and k not in reshaped]
 
     def some(keys: list) -> str:
         return ('e.g. ' if len(keys) > 3 else '') + ', '.join(keys[:3])
@@ -785,20 +700,17 @@ def check_fit(path: str,
     def tensors(count: int) -> str:
         return f'{count} tensor' + ('' if count == 1 else 's')
 
-    parts = []
-    if missing:
-        parts.append(f'it lacks {len(missing)} of the model\'s '
-                     f'{len(model_state)} tensors ({some(missing)})')
-    if unexpected:
-        parts.append(f'it holds {tensors(len(unexpected))} the model does '
-                     f'not have ({some(unexpected)})')
-    if reshaped:
-        shown = ', '.join(
-            f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
-            f'{tuple(model_state[key].shape)} in the model'
-            for key in reshaped[:3])
-        parts.append(f'shapes differ for {tensors(len(reshaped))} ({shown})')
-    differences = '; '.join(parts)
+    shown = ', '.join(f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
+                      f'{tuple(model_state[key].shape)} in the model'
+                      for key in reshaped[:3])
+    differences = '; '.join(
+        part for part, keys in
+        [(f'it lacks {len(missing)} of the model\'s {len(model_state)} '
+          f'tensors ({some(missing)})', missing),
+         (f'it holds {tensors(len(unexpected))} the model does not have '
+          f'({some(unexpected)})', unexpected
+          ), (f'shapes differ for {tensors(len(reshaped))} ({shown})',
+              reshaped)] if keys)
     if not loads:
         raise CheckpointError(
             f'Checkpoint {path} holds none of the weights of the model of '

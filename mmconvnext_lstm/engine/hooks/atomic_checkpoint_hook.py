@@ -1,4 +1,6 @@
 # Copyright (c) mmconvnext_lstm contributors. All rights reserved.
+import glob
+import os
 import os.path as osp
 from contextlib import contextmanager
 
@@ -9,25 +11,14 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
-from mmconvnext_lstm.utils.checkpoint import (PARTIAL_LOAD, WEIGHTS_DIGEST_KEY,
-                                              check_fit, complete_checkpoints,
+from mmconvnext_lstm.utils.checkpoint import (PARTIAL_LOAD, PARTIAL_SUFFIX,
+                                              WEIGHTS_DIGEST_KEY, check_fit,
+                                              complete_checkpoints,
                                               load_metadata, read_checkpoint,
-                                              remove_partial_files,
                                               weights_digest, write_atomically)
 from mmconvnext_lstm.utils.errors import CheckpointError
 
 LAST_CHECKPOINT = 'last_checkpoint'
-
-
-class _RemovalRecorder:
-    """A file backend that only records what it is asked to remove."""
-
-    def __init__(self, backend, removed: list):
-        self._backend = backend
-        self.remove = self.rmtree = removed.append
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
 
 
 def _last_checkpoint(work_dir: str):
@@ -42,14 +33,7 @@ def _last_checkpoint(work_dir: str):
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """mmengine's CheckpointHook that never leaves a run without a complete
-    checkpoint (docs/checkpoints.md), and checks what a run loads first.
-
-    A save writes the digest of the weights into the meta, the checkpoint
-    atomically with its ``.sha256`` sidecar, then ``last_checkpoint``, and
-    only then removes outdated checkpoints. Before a run loads
-    ``load_from`` or resumes, the file must match its digests and fit the
-    model (``check_fit``); fine-tuning may load a partial fit, with a
-    warning.
+    checkpoint, and checks what a run loads first (docs/checkpoints.md).
 
     Args:
         **kwargs: mmengine's ``CheckpointHook`` arguments.
@@ -64,8 +48,9 @@ class AtomicCheckpointHook(CheckpointHook):
             model = model.module
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
                         self._fine_tuning(runner))
-        partial = fit.startswith('load_from:')
-        (runner.logger.warning if partial else runner.logger.info)(fit)
+        (runner.logger.warning
+         if fit.startswith('load_from:') else runner.logger.info)(
+             fit)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # The runner loads it next: FitCheckedImageClassifier lets a
@@ -84,8 +69,9 @@ class AtomicCheckpointHook(CheckpointHook):
                 and isinstance(get_file_backend(out_dir), LocalBackend)):
             self.backend_args = dict(backend='atomic_checkpoint')
         super().before_train(runner)
-        if is_main_process() and osp.isdir(self.out_dir):
-            for partial in remove_partial_files(self.out_dir):
+        if is_main_process():  # what writes killed before their rename left
+            for partial in glob.glob(f'{self.out_dir}/.*{PARTIAL_SUFFIX}'):
+                os.remove(partial)
                 runner.logger.info(
                     f'Removed {partial}, left by a run killed while saving.')
 
@@ -134,12 +120,12 @@ class AtomicCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         # mmengine removes the previous best first: record, remove after.
         backend, removed = self.file_backend, []
-        self.file_backend = _RemovalRecorder(backend, removed)
+        backend.remove = backend.rmtree = removed.append
         try:
             with self._explain_write_errors(runner):
                 super()._save_best_checkpoint(runner, metrics)
         finally:
-            self.file_backend = backend
+            del backend.remove, backend.rmtree
         for path in removed:
             self._remove(path)
 
