@@ -2,7 +2,7 @@
 """Tiny ImageNet read from its official ``tiny-imagenet-200`` folder."""
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, NoReturn, Tuple
 
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
@@ -66,7 +66,7 @@ class TinyImageNet(BaseDataset):
         return path
 
     @staticmethod
-    def _refuse(message: str):
+    def _refuse(message: str) -> NoReturn:
         raise ConfigError(f'Tiny ImageNet: {message}')
 
     def _read_lines(self, name: str) -> List[str]:
