@@ -645,7 +645,7 @@ def write_checkpoint(path: str, data: bytes) -> None:
 def complete_checkpoints(directory: str) -> list:
     """The ``.pth`` files in ``directory``, newest first."""
     return sorted(
-        glob.glob(osp.join(directory, '*.pth')),
+        glob.glob(osp.join(glob.escape(directory), '*.pth')),
         key=osp.getmtime,
         reverse=True)
 

@@ -149,6 +149,21 @@ def test_full_disk_keeps_previous_checkpoint(tmp_path, monkeypatch):
         assert f.read() == str(epoch_1)
 
 
+def test_leftover_partial_files_go_in_a_work_dir_named_like_a_glob(tmp_path):
+    """A killed save's temporary file is removed before training, even in
+    a work dir whose name holds glob characters; no other file goes."""
+    work_dir = tmp_path / 'run[1]'
+    work_dir.mkdir()
+    leftover = work_dir / '.epoch_1.pth.0a1b2c3d.partial'
+    leftover.write_bytes(b'half a checkpoint')
+    kept = work_dir / 'notes.partial.txt'
+    kept.write_text('mine')
+    toy_runner(str(work_dir), max_epochs=1).train()
+    assert not leftover.exists()
+    assert kept.read_text() == 'mine'
+    assert (work_dir / 'epoch_1.pth').is_file()
+
+
 def save(path, model, **extra):
     """Write a checkpoint of ``model`` as the hook does (with a digest)."""
     buffer = io.BytesIO()

@@ -451,3 +451,15 @@ def test_record_sizes_from_the_zip_directory_give_the_same_verdict(
                         ReaderWithoutRecordSizes)
     assert verdict() == with_sizes
     assert (with_sizes == 'accepted') == (attack is None)
+
+
+def test_complete_checkpoints_in_a_directory_named_like_a_glob(tmp_path):
+    directory = tmp_path / 'run[1]'
+    directory.mkdir()
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        (directory / name).write_bytes(b'x')
+    os.utime(directory / 'epoch_1.pth', (1, 1))  # the older one
+    assert checkpoint_module.complete_checkpoints(str(directory)) == [
+        str(directory / 'epoch_2.pth'),
+        str(directory / 'epoch_1.pth')
+    ]

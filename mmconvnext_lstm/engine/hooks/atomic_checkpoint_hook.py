@@ -48,9 +48,8 @@ class AtomicCheckpointHook(CheckpointHook):
             model = model.module
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
                         self._fine_tuning(runner))
-        (runner.logger.warning
-         if fit.startswith('load_from:') else runner.logger.info)(
-             fit)
+        partial = fit.startswith('load_from:')
+        (runner.logger.warning if partial else runner.logger.info)(fit)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # The runner loads it next: FitCheckedImageClassifier lets a
@@ -70,7 +69,9 @@ class AtomicCheckpointHook(CheckpointHook):
             self.backend_args = dict(backend='atomic_checkpoint')
         super().before_train(runner)
         if is_main_process():  # what writes killed before their rename left
-            for partial in glob.glob(f'{self.out_dir}/.*{PARTIAL_SUFFIX}'):
+            for partial in glob.glob(
+                    osp.join(glob.escape(self.out_dir),
+                             f'.*{PARTIAL_SUFFIX}')):
                 os.remove(partial)
                 runner.logger.info(
                     f'Removed {partial}, left by a run killed while saving.')
