@@ -6,10 +6,8 @@ from mmpretrain.registry import TRANSFORMS
 @TRANSFORMS.register_module()
 class CheckedLoadImageFromFile(LoadImageFromFile):
     """mmcv's ``LoadImageFromFile``, naming the file of every image it cannot
-    decode (mmcv passes OpenCV's and Pillow's own errors on for empty and
-    truncated files). Same arguments; ``ignore_empty=True`` also skips
-    images that cannot be decoded. An image loaded already (``img`` without
-    ``img_path``, as mmpretrain's inferencers give) passes unchanged.
+    decode; ``ignore_empty=True`` also skips those. An image loaded already
+    (``img`` without ``img_path``, from the inferencers) passes unchanged.
 
     Raises:
         OSError: The image cannot be decoded; the message gives its path.

@@ -9,16 +9,10 @@ from mmconvnext_lstm.utils.errors import UsageError
 
 @HOOKS.register_module()
 class MinClassNumCheckHook(ClassNumCheckHook):
-    """mmpretrain's :class:`ClassNumCheckHook`, failing with a message that
-    says what to set.
-
-    Unlike mmpretrain's hook it raises :class:`UsageError` (one line from the
-    tools) instead of asserting, only for a head with fewer outputs than the
-    dataset's classes, and passes models and datasets without the fields. It
-    also warns, once per split, when a subset (``indices``) covers only some
-    classes: ``indices=N`` takes the first N images, which of a folder per
-    class are those of the first classes.
-    """
+    """mmpretrain's :class:`ClassNumCheckHook`, raising a
+    :class:`UsageError` that says what to set (not an assertion), only for a
+    head with fewer outputs than the dataset's classes; it also warns once per
+    split when a subset (``indices``) covers only some classes."""
 
     def __init__(self):
         self._subsets_checked = set()

@@ -14,27 +14,14 @@ from ..utils.checks import (check_choice, check_drop_path_rate,
                             check_layer_scale_init_value)
 from ..utils.depthwise_conv import resolve_conv_impl
 
-
-def patchify_stem(in_channels: int, out_channels: int,
-                  norm_cfg: dict) -> nn.Sequential:
-    """ConvNeXt's stem: a 4x4 stride-4 conv and a norm."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=4),
-        build_norm_layer(norm_cfg, out_channels))
-
-
-def overlap_stem(in_channels: int, out_channels: int,
-                 norm_cfg: dict) -> nn.Sequential:
-    """The paper's stem (Table 1): a 7x7 stride-2 conv (overlapping
-    windows), a 2x2 stride-2 conv and a norm."""
-    return nn.Sequential(
-        nn.Conv2d(
-            in_channels, out_channels, kernel_size=7, stride=2, padding=3),
-        nn.Conv2d(out_channels, out_channels, kernel_size=2, stride=2),
-        build_norm_layer(norm_cfg, out_channels))
-
-
-_STEMS = {'patchify': patchify_stem, 'overlap': overlap_stem}
+# The convs of each stem, before its norm: ConvNeXt's 4x4 stride-4 conv, or
+# the paper's 7x7 stride-2 conv (overlapping windows) and 2x2 stride-2 conv.
+STEM_CONVS = {
+    'patchify': [dict(kernel_size=4, stride=4)],
+    'overlap':
+    [dict(kernel_size=7, stride=2, padding=3),
+     dict(kernel_size=2, stride=2)],
+}
 
 
 def min_input_size(layers: nn.Module) -> int:
@@ -136,7 +123,7 @@ class MultiScaleConvNeXt(BaseBackbone):
             raise ConfigError(
                 'frozen_stages must be an int from 0 (train all) to '
                 f'{self.num_stages}, got {frozen_stages!r}.')
-        check_choice('stem_type', stem_type, tuple(_STEMS))
+        check_choice('stem_type', stem_type, tuple(STEM_CONVS))
         check_drop_path_rate(drop_path_rate)  # ConvNeXtBlock does not
         check_layer_scale_init_value(layer_scale_init_value)
         self.frozen_stages = frozen_stages
@@ -152,8 +139,14 @@ class MultiScaleConvNeXt(BaseBackbone):
             layer_scale_init_value=layer_scale_init_value,
             with_cp=with_cp)
         # The stem, then a downsample layer before each further stage.
-        self.downsample_layers = ModuleList(
-            [_STEMS[stem_type](in_channels, self.channels[0], norm_cfg)])
+        stem = [
+            nn.Conv2d(in_channels if i == 0 else self.channels[0],
+                      self.channels[0], **conv)
+            for i, conv in enumerate(STEM_CONVS[stem_type])
+        ]
+        self.downsample_layers = ModuleList([
+            nn.Sequential(*stem, build_norm_layer(norm_cfg, self.channels[0]))
+        ])
         self.stages = ModuleList()
         for i, (depth, channels) in enumerate(zip(self.depths, self.channels)):
             if i >= 1:
@@ -190,34 +183,28 @@ class MultiScaleConvNeXt(BaseBackbone):
                     f'of {sorted(cls.arch_settings)} or pass a dict with '
                     '"depths" and "channels".')
             arch = cls.arch_settings[arch]
-        if not (isinstance(arch, dict)
-                and {'depths', 'channels'} <= set(arch)):
-            raise ConfigError('An arch dict must have the keys "depths" and '
-                              f'"channels", got {arch!r}.')
-        depths, channels = list(arch['depths']), list(arch['channels'])
+        parts = arch if isinstance(arch, dict) else {}
+        depths = list(parts.get('depths', ()))
+        channels = list(parts.get('channels', ()))
         if len(depths) != len(channels) or not depths:
             raise ConfigError(
-                f'The arch\'s "depths" ({depths}) and "channels" '
-                f'({channels}) must be non-empty and of the same length.')
+                'An arch dict needs "depths" and "channels" lists, non-empty '
+                f'and of the same length, got {arch!r}.')
         return depths, channels
 
     @staticmethod
     def _parse_out_indices(out_indices, num_stages):
         indices = [out_indices] if isinstance(out_indices,
                                               int) else out_indices
-        if not (isinstance(indices, Sequence)
-                and all(isinstance(i, int) for i in indices)):
-            raise ConfigError('out_indices must be an int or a sequence of '
-                              f'ints, got {out_indices!r}.')
-        for index in indices:
-            if not -num_stages <= index < num_stages:
-                raise ConfigError(
-                    f'out_indices entry {index} is out of range for '
-                    f'{num_stages} stages; use 0 to {num_stages - 1}.')
-        parsed = [index % num_stages for index in indices]
-        if len(set(parsed)) != len(parsed):
-            raise ConfigError(f'out_indices {list(indices)} name a stage '
-                              'twice.')
+        valid = isinstance(indices, Sequence) and all(
+            isinstance(i, int) and -num_stages <= i < num_stages
+            for i in indices)
+        parsed = [index % num_stages for index in indices] if valid else []
+        if not valid or len(set(parsed)) < len(parsed):
+            raise ConfigError(
+                'out_indices must be a stage index or a sequence of distinct '
+                f'ones, from {-num_stages} to {num_stages - 1} (this arch has '
+                f'{num_stages} stages), got {out_indices!r}.')
         return parsed
 
     def forward(self, x):

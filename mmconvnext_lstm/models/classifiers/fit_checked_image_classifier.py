@@ -11,14 +11,11 @@ from ...utils.checkpoint import LOADED_FROM, PARTIAL_LOAD, check_fit
 @MODELS.register_module()
 class FitCheckedImageClassifier(ImageClassifier):
     """mmpretrain's :class:`ImageClassifier`, refusing weights that do not
-    fit it, however they are loaded (mmengine's ``load_checkpoint``, behind
-    ``get_model``, the inferencers and ``FeatureExtractor``, only prints a
-    misfit), with the rules and message of ``tools/test.py``
-    (:func:`~mmconvnext_lstm.utils.check_fit`). Said in the log, not
+    fit it however they are loaded (:func:`~mmconvnext_lstm.utils.check_fit`;
+    mmengine's ``load_checkpoint`` only prints a misfit). Logged, not
     refused: a partial fit in fine-tuning (``load_from``, marked by
     :class:`AtomicCheckpointHook`) and missing output norms of extra
-    ``backbone.out_indices``. Same arguments as ``ImageClassifier``.
-    """
+    ``backbone.out_indices``."""
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
                               *args) -> None:

@@ -34,12 +34,11 @@ class BiLSTM2D(BaseModule):
     As in Sequencer2D (`Sequencer: Deep LSTM for Image Classification
     <https://arxiv.org/abs/2205.01972>`_), a vertical bidirectional LSTM runs
     down every column and a horizontal one along every row of the (B, C, H,
-    W) map; an FC layer maps their concatenated outputs (4D) back to C, which
-    are added to the input, pooled and normalised for a
-    :class:`LinearClsHead`. The input is the backbone's normalised map
-    (``gap_before_final_norm=False``), so the LSTMs have no norm of their
-    own. Under autocast the LSTMs run in fp32 where the device has no LSTM
-    kernel for the dtype (:func:`lstm_autocast_supported`).
+    W) map; an FC layer maps their concatenated outputs (4D) back to C, added
+    to the input, pooled and normalised for a :class:`LinearClsHead`. The
+    input is the backbone's normalised map (``gap_before_final_norm=False``).
+    Under autocast the LSTMs run in fp32 where the device has no LSTM kernel
+    for the dtype (:func:`lstm_autocast_supported`).
 
     Args:
         in_channels (int): Channels of the input map (the backbone's last
@@ -67,16 +66,13 @@ class BiLSTM2D(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         check_choice('pooling', pooling, ('avg', None))
-        if in_channels < 1:
-            raise ConfigError(
-                f'in_channels must be at least 1, got {in_channels}.')
         if hidden_channels is None:
             hidden_channels = in_channels // 4
-        if hidden_channels < 1:
+        if min(in_channels, hidden_channels) < 1:
             raise ConfigError(
-                f'hidden_channels must be at least 1, got {hidden_channels} '
-                f'(in_channels={in_channels}); leave it None for '
-                'in_channels // 4 or give a positive int.')
+                'in_channels and hidden_channels must be at least 1, got '
+                f'{in_channels} and {hidden_channels}; leave hidden_channels '
+                'None for in_channels // 4 or give a positive int.')
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.pooling = pooling
@@ -118,16 +114,8 @@ class BiLSTM2D(BaseModule):
     def forward(
         self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
     ) -> Tuple[torch.Tensor]:
-        """Mix, pool and normalise the last map of ``inputs``.
-
-        Args:
-            inputs (Tensor | Sequence[Tensor]): A (B, C, H, W) map or the
-                backbone's tuple of maps, of which the last one is used.
-
-        Returns:
-            Tuple[Tensor]: The (B, C) features, or the (B, C, H, W) map when
-            ``pooling`` is None.
-        """
+        """The (B, C) features (the (B, C, H, W) map if ``pooling`` is None)
+        of a map, or of the last map of the backbone's tuple."""
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
         if x.dim() != 4:
             raise ConfigError(

@@ -117,7 +117,9 @@ KERNELS: Dict[str, Tuple[Callable, range]] = {
     'products': (products_kernel, range(1, 10)),
     'matmul': (matmul_kernel, range(1, 17)),
 }
-_fastest: Dict[tuple, str] = {}
+# The kernel chosen per (device, dtype, input and weight shapes, backward,
+# padding, no bias, autocast) in this process.
+FASTEST_KERNELS: Dict[tuple, str] = {}
 
 
 def fastest_kernel(x, weight, bias, padding) -> str:
@@ -129,7 +131,7 @@ def fastest_kernel(x, weight, bias, padding) -> str:
         candidates.remove('weight_as_conv')  # oneDNN's backward is its case
     key = (x.device.type, str(x.dtype), x.shape, weight.shape, backward,
            padding, bias is None, torch.is_autocast_enabled(x.device.type))
-    if len(candidates) > 1 and key not in _fastest:
+    if len(candidates) > 1 and key not in FASTEST_KERNELS:
         x, weight = (t.detach().requires_grad_(backward) for t in (x, weight))
         bias = None if bias is None else bias.detach()  # not the model's grad
         seconds = {name: [] for name in candidates}
@@ -140,8 +142,9 @@ def fastest_kernel(x, weight, bias, padding) -> str:
                 if backward:
                     y.backward(torch.ones_like(y))
                 seconds[name].append(time.perf_counter() - start)
-        _fastest[key] = min(candidates, key=lambda n: min(seconds[n][1:]))
-    return _fastest.get(key, candidates[0])
+        FASTEST_KERNELS[key] = min(
+            candidates, key=lambda n: min(seconds[n][1:]))
+    return FASTEST_KERNELS.get(key, candidates[0])
 
 
 class DepthwiseConv2d(nn.Conv2d):
@@ -186,9 +189,3 @@ class DepthwiseConv2d(nn.Conv2d):
             x = _RepeatChannels.apply(x, self.multiplier)
         kernel = KERNELS[fastest_kernel(x, weight, self.bias, padding)][0]
         return kernel(x, weight, self.bias, padding)
-
-
-def measured_kernels() -> list:
-    """The kernels :func:`fastest_kernel` chose in this process."""
-    fields = ('device', 'dtype', 'input', 'weight', 'backward')
-    return [dict(zip(fields, key), kernel=k) for key, k in _fastest.items()]

@@ -65,8 +65,7 @@ class MultiScaleConvNeXtBlock(BaseModule):
         out = x + DropPath(gamma * y)
 
     With the default two kernels the concatenation is 4C wide, the hidden
-    width of ConvNeXt's inverted bottleneck. ``branches`` holds one module
-    per branch, in the order of the concatenation.
+    width of ConvNeXt's inverted bottleneck; ``branches`` are in its order.
 
     Args:
         in_channels (int): The number of input channels.
@@ -94,11 +93,9 @@ class MultiScaleConvNeXtBlock(BaseModule):
             Defaults to 0.
         layer_scale_init_value (float): Init value for Layer Scale; 0
             disables it. Defaults to 1e-6.
-        conv_impl (str): The kernels of the depthwise and grouped convs:
-            ``'channel_multiplier'`` (:class:`DepthwiseConv2d`'s CPU
-            kernels, channels-last), ``'grouped'`` (``nn.Conv2d``'s) or
-            ``'auto'`` (the first on the CPU, else the second); parameters
-            and outputs are the same. Defaults to 'auto'.
+        conv_impl (str): The kernels of the depthwise and grouped convs
+            (:class:`DepthwiseConv2d`), with the same parameters and
+            outputs. Defaults to 'auto'.
         with_cp (bool): Use gradient checkpointing or not. Defaults to False.
         init_cfg (dict, optional): Initialization config dict.
             Defaults to None.

@@ -91,13 +91,11 @@ def test_pooled_input_is_refused():
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(pooling='max'), r"pooling must be one of \('avg', None\)"),
-    (dict(in_channels=0), r'in_channels must be at least 1, got 0'),
-    (dict(hidden_channels=0), r'hidden_channels must be at least 1, got 0 '
-     r'\(in_channels=32\)'),
-    (dict(hidden_channels=-8), r'hidden_channels must be at least 1, got -8'),
-    (dict(in_channels=3), r'hidden_channels must be at least 1, got 0 '
-     r'\(in_channels=3\); leave it None for in_channels // 4 or give a '
-     r'positive int'),
+    (dict(in_channels=0, hidden_channels=8), r'at least 1, got 0 and 8'),
+    (dict(hidden_channels=0), r'at least 1, got 32 and 0'),
+    (dict(hidden_channels=-8), r'at least 1, got 32 and -8'),
+    (dict(in_channels=3), r'at least 1, got 3 and 0; leave hidden_channels '
+     r'None for in_channels // 4'),
 ])
 def test_bad_arguments(kwargs, message):
     kwargs.setdefault('in_channels', 32)

@@ -9,8 +9,7 @@ from mmconvnext_lstm.models.utils import depthwise_conv
 from mmconvnext_lstm.models.utils.depthwise_conv import (KERNELS,
                                                          DepthwiseConv2d,
                                                          crop_to_map,
-                                                         fastest_kernel,
-                                                         measured_kernels)
+                                                         fastest_kernel)
 
 pytestmark = pytest.mark.unit
 
@@ -132,7 +131,7 @@ def test_without_bias():
 
 
 def test_fastest_kernel_is_timed_once_per_shape(monkeypatch):
-    monkeypatch.setattr(depthwise_conv, '_fastest', {})
+    monkeypatch.setattr(depthwise_conv, 'FASTEST_KERNELS', {})
     timed = []
     monkeypatch.setattr(
         depthwise_conv, 'KERNELS', {
@@ -145,15 +144,10 @@ def test_fastest_kernel_is_timed_once_per_shape(monkeypatch):
     # conv, products and matmul: weight_as_conv is for larger maps.
     assert first in KERNELS and len(timed) == 4 * 3
     assert fastest_kernel(x, weight, None, (1, 1)) == first
-    assert measured_kernels() == [
-        dict(
-            device='cpu',
-            dtype='torch.float32',
-            input=(2, 4, 2, 2),
-            weight=(4, 1, 3, 3),
-            backward=True,
-            kernel=first)
-    ]
+    # device, dtype, shapes, backward, padding, no bias, autocast
+    key = ('cpu', 'torch.float32', (2, 4, 2, 2), (4, 1, 3, 3), True, (1, 1),
+           True, False)
+    assert depthwise_conv.FASTEST_KERNELS == {key: first}
     assert len(timed) == 4 * 3
     # Larger maps: the conv and weight_as_conv in training, without
     # autograd the conv, untimed (the two forwards are the same).
