@@ -172,18 +172,17 @@ def _tensor_record(match, memo: dict, record_sizes: dict):
     BINGETs cannot see them); the scan refuses a BINGET of what torch.save
     never fetches (all but the storage key and the tensor)."""
     (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
-    hooks, get = puts.pop(3), memo.get
-    itemsize = _STORAGES.get(get(kind))
-    size = record_sizes.get(key.decode())
-    if itemsize is None or size is None or key_size[0] != len(key) or (
-            int.from_bytes(numel, 'little') * itemsize
-            > size) or get(tag) != 'storage' or type(
-                get(place)) is not str or get(
-                    hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(
-                        (key_put, *puts)):
+    hooks, get, key = puts.pop(3), memo.get, key.decode()
+    puts = (key_put, *puts)
+    itemsize, size = _STORAGES.get(get(kind)), record_sizes.get(key)
+    if itemsize is None or size is None or key_size[0] != len(key):
         return None
-    memo.update(
-        zip((key_put, *puts), (key.decode(), *[_OPAQUE] * 5, _TENSOR_ITEM)))
+    if int.from_bytes(numel, 'little') * itemsize > size or get(
+            tag) != 'storage' or type(get(place)) is not str:
+        return None
+    if get(hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(puts):
+        return None
+    memo.update(zip(puts, (key, *[_OPAQUE] * 5, _TENSOR_ITEM)))
     memo.pop(None, None)  # the puts an empty size or stride has not
     return _TENSOR_ITEM
 
@@ -392,9 +391,8 @@ def scan_checkpoint(path: str, data: bytes) -> None:
     if not data.startswith(b'PK\x03\x04'):
         raise CheckpointError(
             f'{path} is not a PyTorch checkpoint: it does not start like '
-            'the zip archive torch.save writes (if it is torch\'s legacy '
-            'format and you trust it, load it with torch.load and save it '
-            'again).')
+            'the zip archive torch.save writes (torch\'s legacy format, if '
+            'you trust it: load it with torch.load and save it again).')
     try:
         archive = torch._C.PyTorchFileReader(io.BytesIO(data))
         pickled = archive.get_record('data.pkl')
@@ -425,8 +423,8 @@ def scan_checkpoint(path: str, data: bytes) -> None:
             f'a malformed pickle ({type(error).__name__}: {error})')
         raise CheckpointError(
             f'Refused to load checkpoint {path}: its pickle holds {reason}, '
-            'which mmengine and torch.save of a state dict never write. See '
-            'docs/checkpoints.md to load a file you trust.') from error
+            'which mmengine and torch.save never write (to load a file you '
+            'trust, see docs/checkpoints.md).') from error
 
 
 def weights_digest(state_dict: dict) -> str:
@@ -465,9 +463,9 @@ def _corrupted(path: str, where: str) -> CheckpointError:
     def checked(other: str) -> bool:
         try:
             with open(other, 'rb') as f:
-                return osp.abspath(other) != osp.abspath(path) and (
-                    _sidecar_digest(other) == hashlib.sha256(
-                        f.read()).hexdigest())
+                digest = hashlib.sha256(f.read()).hexdigest()
+            return osp.abspath(other) != osp.abspath(path) and (
+                _sidecar_digest(other) == digest)
         except (CheckpointError, OSError):
             return False
 
@@ -628,10 +626,8 @@ def write_checkpoint(path: str, data: bytes) -> None:
 
 def complete_checkpoints(directory: str) -> list:
     """The ``.pth`` files in ``directory``, newest first."""
-    return sorted(
-        glob.glob(osp.join(glob.escape(directory), '*.pth')),
-        key=osp.getmtime,
-        reverse=True)
+    found = glob.glob(osp.join(glob.escape(directory), '*.pth'))
+    return sorted(found, key=osp.getmtime, reverse=True)
 
 
 @register_backend('atomic_checkpoint')

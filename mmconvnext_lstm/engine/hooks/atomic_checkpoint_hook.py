@@ -48,8 +48,9 @@ class AtomicCheckpointHook(CheckpointHook):
             model = model.module
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
                         self._fine_tuning(runner))
-        partial = fit.startswith('load_from:')
-        (runner.logger.warning if partial else runner.logger.info)(fit)
+        (runner.logger.warning
+         if fit.startswith('load_from:') else runner.logger.info)(
+             fit)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # The runner loads it next: FitCheckedImageClassifier lets a
@@ -149,12 +150,12 @@ class AtomicCheckpointHook(CheckpointHook):
                       f'{LAST_CHECKPOINT} still names it.' if previous else
                       'No checkpoint of this run was complete before.')
             raise CheckpointError(
-                f'Could not write checkpoint '
+                'Could not write checkpoint '
                 f'{error.filename or "in " + str(self.out_dir)}: '
                 f'{error.strerror or error}. {intact} Free space in '
-                f'{self.out_dir} (or lower '
-                'default_hooks.checkpoint.max_keep_ckpts), then resume '
-                'with `tools/train.py CONFIG --resume`.') from error
+                f'{self.out_dir} (or lower default_hooks.checkpoint.'
+                'max_keep_ckpts), then resume with `tools/train.py CONFIG '
+                '--resume`.') from error
 
     @staticmethod
     def _checkpoint_to_load(runner):
@@ -167,17 +168,16 @@ class AtomicCheckpointHook(CheckpointHook):
             if path is None:
                 return None  # nothing to resume: mmengine starts afresh
             if not osp.isfile(path):
-                found = complete_checkpoints(runner.work_dir)
+                found = ', '.join(complete_checkpoints(runner.work_dir))
                 raise CheckpointError(
                     f'Cannot resume in {runner.work_dir}: its '
                     f'{LAST_CHECKPOINT} file ' +
-                    (f'names {path}, which does not exist'
-                     if path else 'is empty') + '. ' +
-                    (f'Checkpoints found there, newest first: '
-                     f'{", ".join(found)}. Resume from one of them with '
-                     '`tools/train.py CONFIG --resume PATH`.' if found else
-                     'It holds no checkpoint (.pth): start the run again '
-                     'without --resume.'))
+                    (f'names {path}, which does not exist. '
+                     if path else 'is empty. ') +
+                    (f'Checkpoints found there, newest first: {found}. Resume '
+                     'from one of them with `tools/train.py CONFIG --resume '
+                     'PATH`.' if found else 'It holds no checkpoint (.pth): '
+                     'start the run again without --resume.'))
         if path is None or '://' in str(path) or osp.isdir(path):
             return None  # remote files and DeepSpeed's folders: mmengine's
         if not osp.isfile(path):
