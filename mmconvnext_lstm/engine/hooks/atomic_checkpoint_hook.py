@@ -48,9 +48,8 @@ class AtomicCheckpointHook(CheckpointHook):
             model = model.module
         fit = check_fit(path, read_checkpoint(path), model.state_dict(),
                         self._fine_tuning(runner))
-        (runner.logger.warning
-         if fit.startswith('load_from:') else runner.logger.info)(
-             fit)
+        partial = fit.startswith('load_from:')
+        (runner.logger.warning if partial else runner.logger.info)(fit)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # The runner loads it next: FitCheckedImageClassifier lets a
