@@ -23,6 +23,7 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 from mmengine.utils import digit_version
+from torch.storage import _get_dtype_from_pickle_storage_type as _storage_dtype
 
 from .errors import CheckpointError
 
@@ -46,16 +47,9 @@ _STATISTICS = {
 _HISTORY_BUFFER_STATE = {
     'max_length', '_log_history', '_count_history', 'statistics_methods'
 }
-# The dtypes mmengine's logs, metrics and meta hold, and torch.save's
-# storages with the bytes of an element.
+# The dtypes mmengine's logs, metrics and meta hold.
 _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                  'uint32', 'uint64', 'float16', 'float32', 'float64')
-_STORAGE_ITEMSIZES = {
-    f'{name}Storage': int(size)
-    for name, size in (entry.split(':') for entry in (
-        'Untyped:1 Float:4 Double:8 Half:2 BFloat16:2 Long:8 Int:4 Short:2 '
-        'Char:1 Byte:1 Bool:1').split())
-}
 
 
 def history_buffer_statistic(owner: type, name: str):
@@ -63,11 +57,10 @@ def history_buffer_statistic(owner: type, name: str):
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
         return _STATISTICS[name]
     raise pickle.UnpicklingError(
-        f'Refused getattr({owner!r}, {name!r}) in a weights-only load: '
-        'mmconvnext_lstm allows getattr only for the statistics methods of '
-        f'mmengine\'s HistoryBuffer ({sorted(_STATISTICS)}). This file is '
-        'not a checkpoint written by mmengine; do not load it unless you '
-        'trust its source.')
+        f'Refused getattr({owner!r}, {name!r}): mmconvnext_lstm allows '
+        'getattr only for the statistics methods of mmengine\'s '
+        f'HistoryBuffer ({sorted(_STATISTICS)}); load this file only if you '
+        'trust it.')
 
 
 class LoadedHistoryBuffer(HistoryBuffer):
@@ -75,12 +68,10 @@ class LoadedHistoryBuffer(HistoryBuffer):
     (never the class-wide statistics table), then becomes a HistoryBuffer."""
 
     def __setstate__(self, state: dict) -> None:
-        methods = state.get('statistics_methods') if isinstance(state,
-                                                                dict) else None
-        if set(state or ()) != _HISTORY_BUFFER_STATE or not isinstance(
-                methods, dict) or any(
-                    _STATISTICS.get(name) is not method
-                    for name, method in methods.items()):
+        methods = isinstance(state, dict) and state.get('statistics_methods')
+        if not isinstance(methods, dict) or any(
+                _STATISTICS.get(name) is not method for name, method in
+                methods.items()) or set(state) != _HISTORY_BUFFER_STATE:
             raise pickle.UnpicklingError(
                 'Refused a HistoryBuffer state that mmengine does not write '
                 '(its keys or statistics methods differ).')
@@ -132,15 +123,22 @@ torch._tensor _rebuild_from_type_v2 tensor_with_attributes
 torch Tensor Tensor
 _codecs encode encode""".splitlines())
 }
-_GLOBALS.update({f'torch {n}': _Item('global', n) for n in _STORAGE_ITEMSIZES})
+# torch.save's storages, with the bytes of an element as torch reads them.
+_STORAGES = {
+    _Item('global', name): _storage_dtype(name).itemsize
+    for name in ('FloatStorage DoubleStorage HalfStorage BFloat16Storage '
+                 'LongStorage IntStorage ShortStorage CharStorage ByteStorage '
+                 'BoolStorage').split()
+}
+_STORAGES[_Item('global', 'UntypedStorage')] = 1
+_GLOBALS.update({f'torch {item.value}': item for item in _STORAGES})
 _TENSOR = _GLOBALS['torch._utils _rebuild_tensor_v2']
 _ORDERED_DICT = _GLOBALS['collections OrderedDict']
-_STORAGES = {_GLOBALS[f'torch {n}']: s for n, s in _STORAGE_ITEMSIZES.items()}
 _OPCODE_NAMES = {ord(o.code): o.name for o in pickletools.opcodes}
 _U32 = struct.Struct('<I').unpack_from
 _NUMBERS = {
-    op: struct.Struct(f)  # BININT2, BININT, BINFLOAT
-    for op, f in [(0x4d, '<H'), (0x4a, '<i'), (0x47, '>d')]
+    op: struct.Struct(f)  # BININT1, BININT2, BININT, BINFLOAT
+    for op, f in [(0x4b, 'B'), (0x4d, '<H'), (0x4a, '<i'), (0x47, '>d')]
 }
 # SETITEMS, SETITEM, APPENDS, APPEND: the target and how many items.
 _ADDS = dict(
@@ -174,18 +172,17 @@ def _tensor_record(match, memo: dict, record_sizes: dict):
     BINGETs cannot see them); the scan refuses a BINGET of what torch.save
     never fetches (all but the storage key and the tensor)."""
     (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
-    hooks, get = puts.pop(3), memo.get
-    itemsize = _STORAGES.get(get(kind))
-    size = record_sizes.get(key.decode())
-    if itemsize is None or size is None or key_size[0] != len(key) or (
-            int.from_bytes(numel, 'little') * itemsize
-            > size) or get(tag) != 'storage' or type(
-                get(place)) is not str or get(
-                    hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(
-                        (key_put, *puts)):
+    hooks, get, key = puts.pop(3), memo.get, key.decode()
+    puts = (key_put, *puts)
+    itemsize, size = _STORAGES.get(get(kind)), record_sizes.get(key)
+    if itemsize is None or size is None or key_size[0] != len(key):
         return None
-    memo.update(
-        zip((key_put, *puts), (key.decode(), *[_OPAQUE] * 5, _TENSOR_ITEM)))
+    if int.from_bytes(numel, 'little') * itemsize > size or get(
+            tag) != 'storage' or type(get(place)) is not str:
+        return None
+    if get(hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(puts):
+        return None
+    memo.update(zip(puts, (key, *[_OPAQUE] * 5, _TENSOR_ITEM)))
     memo.pop(None, None)  # the puts an empty size or stride has not
     return _TENSOR_ITEM
 
@@ -279,21 +276,6 @@ def _build(target, state) -> None:
         raise ValueError(f'a BUILD of {kind} mmengine does not write')
 
 
-def _persistent(pid, record_sizes: dict) -> _Item:
-    """A storage ``('storage', type, key, location, numel)`` that fits."""
-    values = pid.value if _kind(pid) == 'tuple' else ()
-    if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
-        raise ValueError('a persistent id that is not a tensor storage')
-    key, numel = values[2], values[4]
-    itemsize = _STORAGE_ITEMSIZES.get(values[1].value)
-    size = record_sizes.get(key)
-    if values[0] != 'storage' or itemsize is None or size is None or (
-            not isinstance(numel, int)) or numel * itemsize > size:
-        raise ValueError(f'storage {key!r} of {numel} elements, beyond '
-                         'what the file holds')
-    return _Item('storage')
-
-
 def _scan(data: bytes, record_sizes: dict) -> None:
     """Follow a pickle's opcodes (most frequent first) without running them;
     raise ValueError on anything mmengine and torch.save do not write."""
@@ -328,10 +310,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
         elif op == 0x71:  # BINPUT
             memo[data[pos:pos + 1]] = stack[-1]
             pos += 1
-        elif op == 0x4b:  # BININT1
-            push(data[pos])
-            pos += 1
-        elif op in _NUMBERS:  # BININT2, BININT, BINFLOAT
+        elif op in _NUMBERS:  # BININT1, BININT2, BININT, BINFLOAT
             push(_NUMBERS[op].unpack_from(data, pos)[0])
             pos += _NUMBERS[op].size
         elif op == 0x58:  # BINUNICODE
@@ -363,8 +342,17 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             if _kind(stack[-1]) != 'global':
                 raise ValueError('a call of something that is not a global')
             stack[-1] = _reduce(stack[-1], args)
-        elif op == 0x51:  # BINPERSID
-            stack[-1] = _persistent(stack[-1], record_sizes)
+        elif op == 0x51:  # BINPERSID ('storage', type, key, location, numel)
+            values = stack[-1].value if _kind(stack[-1]) == 'tuple' else ()
+            if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
+                raise ValueError('a persistent id that is not a storage')
+            key, numel = values[2], values[4]
+            itemsize, size = _STORAGES.get(values[1]), record_sizes.get(key)
+            if values[0] != 'storage' or itemsize is None or size is None or (
+                    not isinstance(numel, int)) or numel * itemsize > size:
+                raise ValueError(f'storage {key!r} of {numel} elements, '
+                                 'beyond what the file holds')
+            stack[-1] = _Item('storage')
         elif op == 0x8a:  # LONG1
             end = pos + 1 + data[pos]
             push(int.from_bytes(data[pos + 1:end], 'little', signed=True))
@@ -403,10 +391,9 @@ def scan_checkpoint(path: str, data: bytes) -> None:
     if not data.startswith(b'PK\x03\x04'):
         raise CheckpointError(
             f'{path} is not a PyTorch checkpoint: it does not start like '
-            'the zip archive torch.save writes (a file of another kind, or '
-            'torch\'s legacy format: load it with torch.load and save it '
-            'again if you trust it).')
-    try:  # the archive as torch.load reads it
+            'the zip archive torch.save writes (torch\'s legacy format, if '
+            'you trust it: load it with torch.load and save it again).')
+    try:
         archive = torch._C.PyTorchFileReader(io.BytesIO(data))
         pickled = archive.get_record('data.pkl')
         record_size = getattr(archive, 'get_record_size', None)
@@ -426,10 +413,8 @@ def scan_checkpoint(path: str, data: bytes) -> None:
         reason = str(error).split('. ')[0].split(': ')[-1]
         raise CheckpointError(
             f'Cannot read checkpoint {path}: it is truncated or damaged '
-            f'({reason}): its {len(data)} bytes are not a complete zip '
-            'archive as torch.save writes. If a run was killed or ran out of '
-            'disk space while writing it, use an earlier checkpoint of that '
-            'run.') from error
+            f'({reason}). If a run was killed or ran out of disk space while '
+            'writing it, use an earlier checkpoint of that run.') from error
     try:
         _scan(pickled, sizes)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError,
@@ -438,8 +423,8 @@ def scan_checkpoint(path: str, data: bytes) -> None:
             f'a malformed pickle ({type(error).__name__}: {error})')
         raise CheckpointError(
             f'Refused to load checkpoint {path}: its pickle holds {reason}, '
-            'which mmengine and torch.save of a state dict never write. See '
-            'docs/checkpoints.md to load a file you trust.') from error
+            'which mmengine and torch.save never write (to load a file you '
+            'trust, see docs/checkpoints.md).') from error
 
 
 def weights_digest(state_dict: dict) -> str:
@@ -465,11 +450,10 @@ def _sidecar_digest(path: str):
                              f.read(4096))
     if match is None:
         raise CheckpointError(
-            f'the sidecar {sidecar} is not a sha256sum line ("<64 hex '
-            f'digits>  {osp.basename(path)}"): it was damaged or replaced. '
-            'Remove it to load the checkpoint unchecked, or write it again '
-            f'with `sha256sum {osp.basename(path)} > {sidecar}` if you '
-            'trust the checkpoint.')
+            f'the sidecar {sidecar} is not a sha256sum line: it was damaged '
+            'or replaced. Remove it to load the checkpoint unchecked, or if '
+            f'you trust the checkpoint, run `sha256sum {osp.basename(path)} '
+            f'> {sidecar}`.')
     return match.group(1).decode()
 
 
@@ -479,20 +463,19 @@ def _corrupted(path: str, where: str) -> CheckpointError:
     def checked(other: str) -> bool:
         try:
             with open(other, 'rb') as f:
-                return osp.abspath(other) != osp.abspath(path) and (
-                    _sidecar_digest(other) == hashlib.sha256(
-                        f.read()).hexdigest())
+                digest = hashlib.sha256(f.read()).hexdigest()
+            return osp.abspath(other) != osp.abspath(path) and (
+                _sidecar_digest(other) == digest)
         except (CheckpointError, OSError):
             return False
 
     other = next(
         filter(checked, complete_checkpoints(osp.dirname(path))), None)
-    advice = (f'e.g. {other} (it matches its sidecar)'
-              if other else 'of this model')
     return CheckpointError(
         f'Checkpoint {path} does not match the SHA-256 digest recorded '
         f'{where} when it was written: it was corrupted or modified since. '
-        f'Use another checkpoint, {advice}.')
+        'Use another checkpoint, ' + (f'e.g. {other} (it matches its sidecar).'
+                                      if other else 'of this model.'))
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
@@ -536,8 +519,8 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '
-            '(a dict with a "state_dict"). Give a .pth file written by '
-            'tools/train.py or torch.save(model.state_dict(), path).')
+            '(a dict): give a .pth file written by tools/train.py or '
+            'torch.save(model.state_dict(), path).')
     meta = checkpoint.get('meta')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
     if recorded is None and digest is not None and digest != weights_digest(
@@ -614,8 +597,7 @@ def write_atomically(path: str, data: bytes) -> None:
         directory,
         f'.{osp.basename(path)}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}')
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, 'wb') as f:
+        with open(partial, 'xb') as f:  # the umask's mode, as mmengine's
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -644,10 +626,8 @@ def write_checkpoint(path: str, data: bytes) -> None:
 
 def complete_checkpoints(directory: str) -> list:
     """The ``.pth`` files in ``directory``, newest first."""
-    return sorted(
-        glob.glob(osp.join(glob.escape(directory), '*.pth')),
-        key=osp.getmtime,
-        reverse=True)
+    found = glob.glob(osp.join(glob.escape(directory), '*.pth'))
+    return sorted(found, key=osp.getmtime, reverse=True)
 
 
 @register_backend('atomic_checkpoint')
@@ -694,23 +674,22 @@ def check_fit(path: str,
     ]
     loads = [k for k in model_state if k in shapes and k not in reshaped]
 
-    def some(keys: list) -> str:
-        return ('e.g. ' if len(keys) > 3 else '') + ', '.join(keys[:3])
+    def tensors(keys: list) -> str:
+        return f'{len(keys)} tensor' + ('' if len(keys) == 1 else 's')
 
-    def tensors(count: int) -> str:
-        return f'{count} tensor' + ('' if count == 1 else 's')
-
-    shown = ', '.join(f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
-                      f'{tuple(model_state[key].shape)} in the model'
-                      for key in reshaped[:3])
     differences = '; '.join(
-        part for part, keys in
-        [(f'it lacks {len(missing)} of the model\'s {len(model_state)} '
-          f'tensors ({some(missing)})', missing),
-         (f'it holds {tensors(len(unexpected))} the model does not have '
-          f'({some(unexpected)})', unexpected
-          ), (f'shapes differ for {tensors(len(reshaped))} ({shown})',
-              reshaped)] if keys)
+        f'{what} ({"e.g. " if len(keys) > 3 else ""}{", ".join(keys[:3])})'
+        for what, keys in [
+            (f'it lacks {len(missing)} of the model\'s {len(model_state)} '
+             'tensors', missing),
+            (f'it holds {tensors(unexpected)} the model does not have',
+             unexpected),
+            (f'shapes differ for {tensors(reshaped)}', [
+                f'{key}: {tuple(shapes[key] or ())} in the checkpoint, '
+                f'{tuple(model_state[key].shape)} in the model'
+                for key in reshaped
+            ]),
+        ] if keys)
     if not loads:
         raise CheckpointError(
             f'Checkpoint {path} holds none of the weights of the model of '

@@ -40,9 +40,32 @@ class AtomicCheckpointHook(CheckpointHook):
     """
 
     def before_run(self, runner) -> None:
-        path = self._checkpoint_to_load(runner)
-        if path is None:
+        # First the file runner.load_or_resume will load, if local (mmengine
+        # keeps these settings private); then its fit to the model.
+        if runner._has_loaded:
             return
+        path = runner._load_from
+        if path is None and runner._resume:
+            path = _last_checkpoint(runner.work_dir)
+            if path is None:
+                return  # nothing to resume: mmengine starts afresh
+            if not osp.isfile(path):
+                found = ', '.join(complete_checkpoints(runner.work_dir))
+                raise CheckpointError(
+                    f'Cannot resume in {runner.work_dir}: its '
+                    f'{LAST_CHECKPOINT} file ' +
+                    (f'names {path}, which does not exist. '
+                     if path else 'is empty. ') +
+                    (f'Checkpoints found there, newest first: {found}. Resume '
+                     'from one of them with `tools/train.py CONFIG --resume '
+                     'PATH`.' if found else 'It holds no checkpoint (.pth): '
+                     'start the run again without --resume.'))
+        if path is None or '://' in str(path) or osp.isdir(path):
+            return  # remote files and DeepSpeed's folders: mmengine's
+        if not osp.isfile(path):
+            raise CheckpointError(
+                f'Checkpoint {path} does not exist (resolved to '
+                f'{osp.abspath(path)}). Give the path of a .pth file.')
         model = runner.model  # what mmengine's load_state_dict loads into
         while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
             model = model.module
@@ -149,39 +172,9 @@ class AtomicCheckpointHook(CheckpointHook):
                       f'{LAST_CHECKPOINT} still names it.' if previous else
                       'No checkpoint of this run was complete before.')
             raise CheckpointError(
-                f'Could not write checkpoint '
+                'Could not write checkpoint '
                 f'{error.filename or "in " + str(self.out_dir)}: '
                 f'{error.strerror or error}. {intact} Free space in '
-                f'{self.out_dir} (or lower '
-                'default_hooks.checkpoint.max_keep_ckpts), then resume '
-                'with `tools/train.py CONFIG --resume`.') from error
-
-    @staticmethod
-    def _checkpoint_to_load(runner):
-        """The local file ``runner.load_or_resume`` will load, if any."""
-        if runner._has_loaded:  # mmengine keeps these settings private
-            return None
-        path = runner._load_from
-        if path is None and runner._resume:
-            path = _last_checkpoint(runner.work_dir)
-            if path is None:
-                return None  # nothing to resume: mmengine starts afresh
-            if not osp.isfile(path):
-                found = complete_checkpoints(runner.work_dir)
-                raise CheckpointError(
-                    f'Cannot resume in {runner.work_dir}: its '
-                    f'{LAST_CHECKPOINT} file ' +
-                    (f'names {path}, which does not exist'
-                     if path else 'is empty') + '. ' +
-                    (f'Checkpoints found there, newest first: '
-                     f'{", ".join(found)}. Resume from one of them with '
-                     '`tools/train.py CONFIG --resume PATH`.' if found else
-                     'It holds no checkpoint (.pth): start the run again '
-                     'without --resume.'))
-        if path is None or '://' in str(path) or osp.isdir(path):
-            return None  # remote files and DeepSpeed's folders: mmengine's
-        if not osp.isfile(path):
-            raise CheckpointError(
-                f'Checkpoint {path} does not exist (resolved to '
-                f'{osp.abspath(path)}). Give the path of a .pth file.')
-        return path
+                f'{self.out_dir} (or lower default_hooks.checkpoint.'
+                'max_keep_ckpts), then resume with `tools/train.py CONFIG '
+                '--resume`.') from error
