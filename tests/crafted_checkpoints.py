@@ -76,6 +76,35 @@ def tuple_bomb(depth: int = 60) -> bytes:
     return stream + b'Ns' + STOP  # the value, SETITEM
 
 
+def shared_tuples(depth: int = 8, width: int = 100) -> bytes:
+    """``{'a': t}`` with ``t`` nested tuples of ``width`` references to the
+    level below, shared through the memo: printing or comparing ``t`` visits
+    ``width ** depth`` items, hashing it as a key as many."""
+    stream = PROTO + b'}' + text('a') + b'(' * depth + b'Nq\x00'
+    for level in range(depth):
+        # MARK (written above), the level below, BINGETs of it, TUPLE, BINPUT.
+        stream += (b'h' + bytes([level])) * (width - 1) + b'tq' + bytes(
+            [level + 1])
+    return stream + b's' + STOP  # SETITEM
+
+
+def tuple_key() -> bytes:
+    """``{(1, 2): None}``: mmengine's keys are strings and numbers."""
+    return PROTO + b'}K\x01K\x02\x86Ns' + STOP
+
+
+def filled_after_reference(depth: int = 40) -> bytes:
+    """Dicts nested ``depth`` deep by filling each one after its parent
+    holds it (fetched back from the memo): depth counted when a container
+    is nested would stay at 2."""
+    stream = PROTO + b'}q\x00'
+    for level in range(depth):
+        # BINGET the innermost dict, a key, a new dict, BINPUT, SETITEM.
+        stream += b'h' + bytes([level]) + text('a') + b'}q' + bytes(
+            [level + 1]) + b's'
+    return stream + STOP
+
+
 def huge_bytearray(size: int = 4 * 10**9) -> bytes:
     """``bytearray(size)``: torch's weights-only loader allows bytearray,
     and the file decides its size."""
@@ -151,6 +180,21 @@ def enlarged_storage() -> bytes:
     return pickled.replace(b'K\x07t', b'J\x00\x00\x00\x10t')
 
 
+def expanded_tensor() -> bytes:
+    """A tensor of 10**10 floats viewing the 3 floats of storage '0' with
+    stride 0: torch loads the view, and copying it (as a digest of the
+    weights does) allocates 40 GB."""
+    return state_dict_pickle(
+        {'a': torch.zeros(3).expand(10**5, 10**5, 3)[:, :, 0]})
+
+
+def repeated_views(views: int = 100) -> bytes:
+    """``views`` tensors of storage '0' (3 floats) whole: each copy or
+    digest of them reads the storage again."""
+    base = torch.zeros(3)
+    return state_dict_pickle({f'v{i}': base.view(3) for i in range(views)})
+
+
 def reference_into_tensor_record() -> bytes:
     """A state dict whose value ``c`` fetches (BINGET) the size tuple of
     tensor ``b`` from the memo, which torch.save never does."""
@@ -197,8 +241,14 @@ ATTACKS = {
     'os_system':
     (lambda tmp: os_system(f'{tmp}/code_ran'), 'the global os.system'),
     'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
-    'huge_bytearray':
-    (lambda tmp: huge_bytearray(), 'the global builtins.bytearray'),
+    'shared_tuples': (lambda tmp: shared_tuples(),
+                      'a container of 101010101 items, each shared'),
+    'tuple_key':
+    (lambda tmp: tuple_key(), 'a dict key that is a container or object'),
+    'filled_after_reference': (lambda tmp: filled_after_reference(),
+                               'SETITEM on a dict fetched from the memo'),
+    'huge_bytearray': (lambda tmp: huge_bytearray(),
+                       'the global builtins.bytearray'),
     'huge_storage': (lambda tmp: huge_storage(),
                      "storage '0' of 1000000000 elements, beyond"),
     'forged_dtype': (lambda tmp: forged_dtype(),
@@ -210,6 +260,10 @@ ATTACKS = {
      'a non-canonical state of dtype float64'),
     'enlarged_storage': (lambda tmp: enlarged_storage(),
                          "storage '1' of 268435456 elements"),
+    'expanded_tensor': (lambda tmp: expanded_tensor(),
+                        'tensors of 40000000000 bytes, over 4 times the 40'),
+    'repeated_views': (lambda tmp: repeated_views(),
+                       'tensors of 1200 bytes, over 4 times the 40 bytes'),
     'reference_into_tensor_record':
     (lambda tmp: reference_into_tensor_record(),
      'a reference into a tensor record'),

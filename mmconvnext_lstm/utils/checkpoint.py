@@ -15,6 +15,7 @@ import struct
 import warnings
 import zipfile
 from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -31,6 +32,11 @@ from .errors import CheckpointError
 SIDECAR_SUFFIX, PARTIAL_SUFFIX = '.sha256', '.partial'
 WEIGHTS_DIGEST_KEY = 'state_dict_sha256'  # in the checkpoint's meta
 MAX_DEPTH = 16  # of containers; mmengine's checkpoints are about 6 deep
+# Items in a container, each shared reference counted again: what hashing,
+# printing or comparing it visits (a real checkpoint: about its opcodes).
+MAX_ITEMS = 10**7
+# Bytes of tensors per byte of tensor data (tied weights view theirs twice).
+MAX_VIEWS = 4
 # Keys of the root module's load metadata (a state dict's ``_metadata['']``,
 # which torch hands to ``_load_from_state_dict``): the file the weights came
 # from, and whether a partial fit may load (fine-tuning).
@@ -95,10 +101,10 @@ def checkpoint_safe_globals() -> list:
 
 class _Item:
     """What the scan knows of a global, container or object."""
-    __slots__ = ('kind', 'value', 'depth')
+    __slots__ = ('kind', 'value', 'depth', 'size')
 
-    def __init__(self, kind: str, value=None, depth: int = 0):
-        self.kind, self.value, self.depth = kind, value, depth
+    def __init__(self, kind: str, value=None, depth: int = 0, size: int = 1):
+        self.kind, self.value, self.depth, self.size = kind, value, depth, size
 
 
 # The globals the scan lets through, one item each, by the name a pickle
@@ -146,6 +152,7 @@ _ADDS = dict(
 _CONSTANTS = {ord('N'): None, 0x88: True, 0x89: False}
 _TUPLE_SIZES = {ord(')'): 0, 0x85: 1, 0x86: 2, 0x87: 3, ord('t'): None}
 _OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
+_RECORD_ITEMS = (_OPAQUE, ) * 5 + (_TENSOR_ITEM, )
 
 # torch.save's record of a tensor after the BINGET of _rebuild_tensor_v2:
 # MARK, the storage's persistent id (MARK, BINGETs of 'storage' and the
@@ -153,12 +160,13 @@ _OPAQUE, _TENSOR_ITEM = _Item('opaque'), _Item('tensor', None, 2)
 # BINPERSID, offset, size and stride tuples, requires_grad, the BINGET of
 # OrderedDict (hooks), TUPLE, REDUCE, with their memo puts. Memo keys are
 # an index's bytes (1 after q/h, 4 after r/j; LONG_BINPUT only from 256
-# on, as the pickler writes it), captured without the opcode, as is numel.
+# on, as the pickler writes it), captured without the opcode, as is numel;
+# a size or stride tuple is captured without its put (if any).
 _PUT = rb'[qr]((?<=q).|(?<=r)(?!.\0\0\0).{4})'
 _GET = rb'[hj]((?<=h).|(?<=j).{4})'
 _INT = rb'(?:K.|M..|J.{4})'
-_SHAPE = rb'(?:\)|(?:\(%s*t|%s\x85|%s{2}\x86|%s{3}\x87)%s)' % (
-    _INT, _INT, _INT, _INT, _PUT)
+_SHAPE = rb'(\)|\(%s*t|%s\x85|%s{2}\x86|%s{3}\x87)(?:%s)?' % (*[_INT] * 4,
+                                                              _PUT)
 _TENSOR_RECORD = re.compile(
     rb'\(\(%s%sX(.)\0\0\0(\d+)%s%s[KMJ]((?<=K).|(?<=M)..|(?<=J)...[\0-\x7f])'
     rb't%sQ%s%s%s[\x88\x89]%s\)R%st%sR%s' %
@@ -166,38 +174,63 @@ _TENSOR_RECORD = re.compile(
      _PUT), re.S)
 
 
+@lru_cache(maxsize=1024)
+def _numel(size: bytes) -> int:
+    """The elements of a tensor of a size tuple's opcodes; -1 if one of its
+    dimensions is negative."""
+    dims, pos = [], int(size[0] == 0x28)  # after a MARK
+    while size[pos] in _NUMBERS:
+        number = _NUMBERS[size[pos]]
+        dims.append(number.unpack_from(size, pos + 1)[0])
+        pos += 1 + number.size
+    return math.prod(dims) if min(dims, default=0) >= 0 else -1
+
+
 def _tensor_record(match, memo: dict, record_sizes: dict):
-    """Apply a tensor record as its opcodes would: the tensor, or None (memo
-    untouched) to go op by op. Its puts must be new to the memo (so that its
-    BINGETs cannot see them); the scan refuses a BINGET of what torch.save
-    never fetches (all but the storage key and the tensor)."""
-    (tag, kind, key_size, key, key_put, place, numel, *puts) = match.groups()
-    hooks, get, key = puts.pop(3), memo.get, key.decode()
-    puts = (key_put, *puts)
+    """Apply a tensor record as its opcodes would: the tensor's bytes, or
+    None (memo untouched) to go op by op. Its puts must be new to the memo
+    (so that its BINGETs cannot see them); the scan refuses a BINGET of what
+    torch.save never fetches (all but the storage key and the tensor)."""
+    tag, kind, key_size, key, place, numel, view, hooks = match.group(
+        1, 2, 3, 4, 6, 7, 9, 13)
+    puts = match.group(5, 8, 10, 12, 14, 15, 16)
+    get, key, view = memo.get, key.decode(), _numel(view)
     itemsize, size = _STORAGES.get(get(kind)), record_sizes.get(key)
-    if itemsize is None or size is None or key_size[0] != len(key):
+    if None in (itemsize, size) or key_size[0] != len(key) or view < 0:
         return None
     if int.from_bytes(numel, 'little') * itemsize > size or get(
             tag) != 'storage' or type(get(place)) is not str:
         return None
     if get(hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(puts):
         return None
-    memo.update(zip(puts, (key, *[_OPAQUE] * 5, _TENSOR_ITEM)))
-    memo.pop(None, None)  # the puts an empty size or stride has not
-    return _TENSOR_ITEM
+    memo.update(zip(puts, (key, *_RECORD_ITEMS)))
+    memo.pop(None, None)  # the puts a size or stride may lack
+    return view * itemsize
 
 
 def _kind(value) -> str:
     return value.kind if type(value) is _Item else 'atom'
 
 
-def _depth(items) -> int:
-    depth = max(
-        (item.depth for item in items if type(item) is _Item), default=0) + 1
+def _nest(items, size: int = 1) -> tuple:
+    """The depth and size (``size`` plus the items, shared ones expanded)
+    of a container of ``items``."""
+    depth = 0
+    for item in items:
+        if type(item) is _Item:
+            size += item.size
+            if item.depth > depth:
+                depth = item.depth
+        else:
+            size += 1
+    depth += 1
     if depth > MAX_DEPTH:
         raise ValueError(f'containers nested {depth} deep (at most '
                          f'{MAX_DEPTH})')
-    return depth
+    if size > MAX_ITEMS:
+        raise ValueError(f'a container of {size} items, each shared '
+                         f'reference counted (at most {MAX_ITEMS})')
+    return depth, size
 
 
 def _atoms(value) -> tuple:
@@ -214,10 +247,16 @@ def _reduce(func: _Item, args) -> object:
     kinds, atoms = [_kind(v) for v in values], _atoms(args) or ()
     if name == 'OrderedDict' and not values:
         return _Item('dict', {}, 1)
-    if name == 'Counter' and kinds == ['dict']:
-        return values[0]
+    if name == 'Counter' and kinds == ['dict']:  # a copy, as Counter makes
+        return _Item('dict', dict(values[0].value), values[0].depth,
+                     values[0].size)
     if name == 'tensor' and kinds[:1] == ['storage']:
-        return _Item('tensor', values, _depth(values))
+        dims = _atoms(values[2]) if len(values) > 2 else None
+        if dims is None or any(type(n) is not int or n < 0 for n in dims):
+            raise ValueError('a tensor whose size is not a tuple of '
+                             'non-negative ints')
+        nbytes = math.prod(dims) * values[0].value
+        return _Item('tensor', nbytes, _nest(values)[0])
     if name == 'tensor_with_attributes' and kinds == [
             'global', 'global', 'tuple', 'dict'
     ] and (values[0].value, values[1].value) == ('tensor', 'Tensor') and all(
@@ -279,8 +318,9 @@ def _build(target, state) -> None:
 def _scan(data: bytes, record_sizes: dict) -> None:
     """Follow a pickle's opcodes (most frequent first) without running them;
     raise ValueError on anything mmengine and torch.save do not write."""
-    stack, memo, marks, pos = [], {}, [], 0
+    stack, memo, marks, pos, viewed = [], {}, [], 0, 0
     push, record = stack.append, _TENSOR_RECORD.match
+    fetched = set()  # the ids of items fetched from the memo
 
     def pop(size) -> list:
         """The top ``size`` items, or those above the last MARK."""
@@ -296,11 +336,13 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             end = pos + (1 if op == 0x68 else 4)
             item, pos = memo[data[pos:end]], end
             if item is _TENSOR and (match := record(
-                    data, pos)) and (tensor := _tensor_record(
-                        match, memo, record_sizes)):
-                pos, item = match.end(), tensor
+                    data, pos)) and (nbytes := _tensor_record(
+                        match, memo, record_sizes)) is not None:
+                pos, item, viewed = match.end(), _TENSOR_ITEM, viewed + nbytes
             elif item is _OPAQUE:
                 raise ValueError('a reference into a tensor record')
+            elif type(item) is _Item:
+                fetched.add(id(item))
             push(item)
         elif op == 0x72:  # LONG_BINPUT
             if data[pos + 1:pos + 4] == bytes(3):
@@ -326,15 +368,21 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             target = stack[-1]
             if _kind(target) != kind:
                 raise ValueError(f'{_OPCODE_NAMES[op]} on a {_kind(target)}')
+            if id(target) in fetched:  # its containers' sizes would not grow
+                raise ValueError(f'{_OPCODE_NAMES[op]} on a {kind} fetched '
+                                 'from the memo (torch.save fills a '
+                                 'container before it refers to it)')
             if kind == 'list':
                 target.value.extend(items)
+            elif _Item in map(type, items[::2]):
+                raise ValueError('a dict key that is a container or object')
             else:
-                target.value.update((id(k) if type(k) is _Item else k, v)
-                                    for k, v in zip(items[::2], items[1::2]))
-            target.depth = max(target.depth, _depth(items))
+                target.value.update(zip(items[::2], items[1::2]))
+            depth, target.size = _nest(items, target.size)
+            target.depth = max(target.depth, depth)
         elif op in _TUPLE_SIZES:  # TUPLE, EMPTY_TUPLE, TUPLE1-3
             items = pop(_TUPLE_SIZES[op])
-            push(_Item('tuple', items, _depth(items)))
+            push(_Item('tuple', items, *_nest(items)))
         elif op in _CONSTANTS:
             push(_CONSTANTS[op])
         elif op == 0x52:  # REDUCE
@@ -342,6 +390,8 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             if _kind(stack[-1]) != 'global':
                 raise ValueError('a call of something that is not a global')
             stack[-1] = _reduce(stack[-1], args)
+            if _kind(stack[-1]) == 'tensor':
+                viewed += stack[-1].value
         elif op == 0x51:  # BINPERSID ('storage', type, key, location, numel)
             values = stack[-1].value if _kind(stack[-1]) == 'tuple' else ()
             if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
@@ -352,7 +402,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                     not isinstance(numel, int)) or numel * itemsize > size:
                 raise ValueError(f'storage {key!r} of {numel} elements, '
                                  'beyond what the file holds')
-            stack[-1] = _Item('storage')
+            stack[-1] = _Item('storage', itemsize)
         elif op == 0x8a:  # LONG1
             end = pos + 1 + data[pos]
             push(int.from_bytes(data[pos + 1:end], 'little', signed=True))
@@ -376,6 +426,12 @@ def _scan(data: bytes, record_sizes: dict) -> None:
         elif op == 0x80:  # PROTO
             pos += 1
         elif op == 0x2e:  # STOP
+            data_bytes = sum(record_sizes.values())
+            if viewed > MAX_VIEWS * data_bytes:
+                raise ValueError(
+                    f'tensors of {viewed} bytes, over {MAX_VIEWS} times the '
+                    f'{data_bytes} bytes of tensor data in the file (views '
+                    'that expand or repeat it)')
             return
         else:
             raise ValueError('the pickle opcode '
@@ -532,6 +588,12 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
             f'Checkpoint {path} has neither a digest of its weights in its '
             f'meta nor a sidecar {path}{SIDECAR_SUFFIX}: a damaged copy of it '
             'would go unnoticed.')
+    if isinstance(meta, dict) and 'config' in meta:
+        # mmengine writes its config as meta['cfg']; its resume runs a
+        # meta['config'] text as a Python config file.
+        del meta['config']
+        warnings.warn(f'Ignored meta[\'config\'] of checkpoint {path}: '
+                      'mmengine\'s resume would run it as Python code.')
     load_metadata(checkpoint)[LOADED_FROM] = path
     return checkpoint
 

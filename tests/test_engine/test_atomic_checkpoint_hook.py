@@ -10,6 +10,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
@@ -329,3 +330,25 @@ def test_missing_and_remote_files(test_runner, tmp_path):
         hook.before_run(test_runner)
     finally:
         test_runner._load_from = None
+
+
+def test_resume_ignores_a_config_text_mmengine_would_run(tmp_path):
+    marker = tmp_path / 'code_ran'
+    code = f'x = __import__("pathlib").Path({str(marker)!r}).touch()\n'
+    Config.fromstring(code, file_format='.py')  # what resume does with it
+    assert marker.exists()
+    marker.unlink()
+    work_dir = tmp_path / 'work'
+    toy_runner(work_dir, max_epochs=1).train()
+    checkpoint = torch.load(work_dir / 'epoch_1.pth')
+    checkpoint['meta']['config'] = code
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    write_checkpoint(str(work_dir / 'epoch_1.pth'), buffer.getvalue())
+    with pytest.warns(
+            UserWarning,
+            match=r"Ignored meta\['config'\] of "
+            f'checkpoint {work_dir}/epoch_1.pth'):
+        toy_runner(work_dir, resume=True).train()
+    assert not marker.exists()
+    assert (work_dir / 'epoch_2.pth').is_file()

@@ -232,17 +232,21 @@ def test_unscanned_forged_dtype_reads_file_bytes_as_objects(tmp_path):
     assert "FIELDS ('a',) True" in out, out
 
 
+# 1 GiB of address space above what the interpreter holds.
+LIMIT_ADDRESS_SPACE = """\
+import resource, sys, torch, mmconvnext_lstm
+with open('/proc/self/status') as f:
+    size = [int(line.split()[1]) * 1024 for line in f
+            if line.startswith('VmSize')][0]
+resource.setrlimit(resource.RLIMIT_AS, (size + 2**30, resource.RLIM_INFINITY))
+"""
+
+
 def test_huge_bytearray_allocates_what_the_file_says(tmp_path):
     path = write_attack('huge_bytearray', tmp_path)
-    # 1 GiB of address space above what the interpreter holds.
-    code = ('import resource, sys, torch, mmconvnext_lstm\n'
-            'with open("/proc/self/status") as f:\n'
-            '    size = [int(line.split()[1]) * 1024 for line in f\n'
-            '            if line.startswith("VmSize")][0]\n'
-            'resource.setrlimit(resource.RLIMIT_AS,\n'
-            '                   (size + 2**30, resource.RLIM_INFINITY))\n'
-            'try:\n    torch.load(sys.argv[1])\n'
-            'except MemoryError:\n    print("MemoryError")\n')
+    code = (
+        LIMIT_ADDRESS_SPACE + 'try:\n    torch.load(sys.argv[1])\n'
+        'except MemoryError:\n    print("MemoryError")\n')
     out = run([sys.executable, '-c', code, path], cwd=tmp_path).stdout
     assert out.split()[-1] == 'MemoryError'
 
@@ -263,6 +267,36 @@ def test_tuple_bomb_hangs_an_unscanned_load(tmp_path):
                 child.wait(timeout=10)
         finally:
             child.kill()
+
+
+def test_unscanned_shared_tuples_hang_printing(tmp_path):
+    path = write_attack('shared_tuples', tmp_path)
+    code = ('import sys, torch, mmconvnext_lstm\n'
+            'shared = torch.load(sys.argv[1])["a"]\n'
+            'print("loaded", flush=True)\n'
+            'print(str(shared)[:10], flush=True)\n')
+    with subprocess.Popen([sys.executable, '-c', code, path],
+                          stdout=subprocess.PIPE,
+                          text=True) as child:
+        try:
+            assert 'loaded\n' in iter(child.stdout.readline, '')
+            with pytest.raises(subprocess.TimeoutExpired):
+                child.wait(timeout=10)
+        finally:
+            child.kill()
+
+
+def test_unscanned_expanded_tensor_allocates_what_the_file_says(tmp_path):
+    path = write_attack('expanded_tensor', tmp_path)
+    code = (
+        LIMIT_ADDRESS_SPACE +
+        'weights = torch.load(sys.argv[1])["state_dict"]\n'
+        'print("loaded", weights["a"].shape, flush=True)\n'
+        'try:\n    weights["a"].contiguous()\n'
+        'except RuntimeError as error:\n    print(error)\n')
+    out = run([sys.executable, '-c', code, path], cwd=tmp_path).stdout
+    assert 'loaded torch.Size([100000, 100000])' in out, out
+    assert 'you tried to allocate 40000000000 bytes' in out, out
 
 
 # Every loader of mmengine and mmpretrain, in one process.

@@ -8,6 +8,7 @@ import io
 import os
 import pickle
 import threading
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -57,8 +58,8 @@ def pickled_name(entry) -> str:
 
 @pytest.fixture
 def checkpoint(tmp_path):
-    """A checkpoint as mmengine's runner writes one: weights, numpy meta and
-    the message hub's HistoryBuffers."""
+    """A checkpoint as mmengine's runner writes one: weights, numpy meta,
+    the message hub's HistoryBuffers and MultiStepLR's milestones."""
     model = nn.Linear(3, 2)
     hub = MessageHub.get_instance('test_checkpoint')
     hub.update_scalar('train/loss', 1.5)
@@ -74,7 +75,11 @@ def checkpoint(tmp_path):
                 dtype=np.dtype('float64'),
                 flags=np.array([True, False])),
             state_dict=model.state_dict(),
-            message_hub=hub.state_dict()), path)
+            message_hub=hub.state_dict(),
+            param_schedulers=[dict(milestones=Counter({
+                30: 1,
+                60: 1
+            }))]), path)
     return path, model
 
 
@@ -118,6 +123,13 @@ def test_torch_load_default(checkpoint):
     assert buffer.statistics('mean') == 1.5
     assert loaded['message_hub']['runtime_info']['best_score'] == 0.75
     assert torch.equal(loaded['state_dict']['weight'], model.weight)
+
+
+def test_counters_load_as_counters(checkpoint):
+    milestones = read_checkpoint(
+        checkpoint[0])['param_schedulers'][0]['milestones']
+    assert type(milestones) is Counter
+    assert milestones == Counter({30: 1, 60: 1})
 
 
 def test_files_written_with_numpy_1_load():
