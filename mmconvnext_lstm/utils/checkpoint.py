@@ -451,28 +451,34 @@ def scan_checkpoint(path: str, data: bytes) -> None:
             'you trust it: load it with torch.load and save it again).')
     try:
         archive = torch._C.PyTorchFileReader(io.BytesIO(data))
-        pickled = archive.get_record('data.pkl')
         record_size = getattr(archive, 'get_record_size', None)
         if record_size is None:  # older torch (2.11): from the zip directory
             record_size = {
                 info.filename.split('/', 1)[-1]: info.file_size
                 for info in zipfile.ZipFile(io.BytesIO(data)).infolist()
             }.__getitem__
-        # A record larger than the file is compressed: not torch.save's.
-        sizes = {
-            name[5:]: size
-            for name in archive.get_all_records()
-            if name.startswith('data/') and (
-                size := record_size(name)) <= len(data)
-        }
+        sizes = {name: record_size(name) for name in archive.get_all_records()}
+        # Compressed records (torch.save stores them) would decompress to
+        # what the file says, before any check.
+        if sum(sizes.values()) > len(data):
+            raise CheckpointError(
+                f'Refused to load checkpoint {path}: its records unpack to '
+                f'{sum(sizes.values())} bytes, more than the file\'s '
+                f'{len(data)} (compressed records, which torch.save never '
+                'writes).')
+        pickled = archive.get_record('data.pkl')
     except (RuntimeError, KeyError, zipfile.BadZipFile) as error:
         reason = str(error).split('. ')[0].split(': ')[-1]
         raise CheckpointError(
             f'Cannot read checkpoint {path}: it is truncated or damaged '
             f'({reason}). If a run was killed or ran out of disk space while '
             'writing it, use an earlier checkpoint of that run.') from error
+    storages = {
+        name[5:]: size
+        for name, size in sizes.items() if name.startswith('data/')
+    }
     try:
-        _scan(pickled, sizes)
+        _scan(pickled, storages)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError,
             struct.error) as error:
         reason = error if isinstance(error, ValueError) else (

@@ -8,6 +8,7 @@ import io
 import os
 import pickle
 import threading
+import zipfile
 from collections import Counter
 
 import numpy as np
@@ -223,6 +224,23 @@ def test_unreadable_files(checkpoint, tmp_path, content, message):
     path.write_bytes(data[:len(data) // 2] if content is None else content)
     with pytest.raises(CheckpointError, match=f'{path}.*{message}'):
         read_checkpoint(str(path))
+
+
+def test_compressed_records_are_refused(checkpoint, tmp_path):
+    """torch's reader unpacks a deflated record to the size the zip says
+    (here 100 MB from a file of about 100 KB) before any check could run."""
+    path = str(tmp_path / 'deflated.pth')
+    with zipfile.ZipFile(checkpoint[0]) as source, zipfile.ZipFile(
+            path, 'w', zipfile.ZIP_DEFLATED) as deflated:
+        for info in source.infolist():
+            padding = b'N' * 10**8 if info.filename.endswith('.pkl') else b''
+            deflated.writestr(info.filename, source.read(info) + padding)
+    with pytest.raises(
+            CheckpointError,
+            match=f'Refused to load checkpoint {path}: its records unpack to '
+            r'1000\d{5} bytes, more than the file\'s \d+ \(compressed '
+            'records'):
+        read_checkpoint(path)
 
 
 def test_directory_is_refused(tmp_path):
