@@ -12,6 +12,7 @@ import re
 import struct
 import zipfile
 
+import numpy as np
 import torch
 
 HISTORY_BUFFER = b'cmmengine.logging.history_buffer\nHistoryBuffer\n'
@@ -195,6 +196,24 @@ def repeated_views(views: int = 100) -> bytes:
     return state_dict_pickle({f'v{i}': base.view(3) for i in range(views)})
 
 
+def long_tensor_arguments(extra: int = 2) -> bytes:
+    """The first tensor rebuilt with ``extra`` arguments more than the 6 of
+    torch.save: a long tuple fetched back for many calls would cost its
+    length at each one."""
+    pickled = state_dict_pickle(TEMPLATE)
+    hooks = re.search(rb'OrderedDict\nq.\)Rq.t', pickled).end() - 1
+    return pickled[:hooks] + b'K\x00' * extra + pickled[hooks:]
+
+
+def many_dims_array(dims: int = 100) -> bytes:
+    """A numpy array of shape ``(1, ) * dims`` in the meta (numpy allows at
+    most 64 dimensions)."""
+    pickled = state_dict_pickle(TEMPLATE, meta={'x': np.zeros((1, 1, 1))})
+    assert pickled.count(b'K\x01K\x01K\x01\x87') == 1  # the shape
+    return pickled.replace(b'K\x01K\x01K\x01\x87',
+                           b'(' + b'K\x01' * dims + b't')
+
+
 def reference_into_tensor_record() -> bytes:
     """A state dict whose value ``c`` fetches (BINGET) the size tuple of
     tensor ``b`` from the memo, which torch.save never does."""
@@ -243,8 +262,8 @@ ATTACKS = {
     'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
     'shared_tuples': (lambda tmp: shared_tuples(),
                       'a container of 101010101 items, each shared'),
-    'tuple_key':
-    (lambda tmp: tuple_key(), 'a dict key that is a container or object'),
+    'tuple_key': (lambda tmp: tuple_key(),
+                  'a dict key that is a container or object'),
     'filled_after_reference': (lambda tmp: filled_after_reference(),
                                'SETITEM on a dict fetched from the memo'),
     'huge_bytearray': (lambda tmp: huge_bytearray(),
@@ -264,6 +283,11 @@ ATTACKS = {
                         'tensors of 40000000000 bytes, over 4 times the 40'),
     'repeated_views': (lambda tmp: repeated_views(),
                        'tensors of 1200 bytes, over 4 times the 40 bytes'),
+    'long_tensor_arguments':
+    (lambda tmp: long_tensor_arguments(),
+     'a call of tensor with arguments mmengine does not write'),
+    'many_dims_array': (lambda tmp: many_dims_array(),
+                        'a numpy array whose shape does not match its data'),
     'reference_into_tensor_record':
     (lambda tmp: reference_into_tensor_record(),
      'a reference into a tensor record'),

@@ -234,8 +234,10 @@ def _nest(items, size: int = 1) -> tuple:
 
 
 def _atoms(value) -> tuple:
-    """The values of a tuple of plain values; None for anything else."""
-    if _kind(value) != 'tuple' or any(type(v) is _Item for v in value.value):
+    """The values of a tuple of at most 64 plain values (numpy's and torch's
+    most dimensions); None for anything else."""
+    if _kind(value) != 'tuple' or len(value.value) > 64 or any(
+            type(v) is _Item for v in value.value):
         return None
     return tuple(value.value)
 
@@ -243,15 +245,18 @@ def _atoms(value) -> tuple:
 def _reduce(func: _Item, args) -> object:
     """The result of ``func(*args)`` if mmengine writes such a call."""
     name = func.value
-    values = args.value if _kind(args) == 'tuple' else ()
+    # At most 7 arguments, as mmengine's calls: the checks below must not
+    # cost a long tuple's length each time a pickle fetches it for a call.
+    values = args.value if _kind(args) == 'tuple' and len(
+        args.value) <= 7 else ()
     kinds, atoms = [_kind(v) for v in values], _atoms(args) or ()
-    if name == 'OrderedDict' and not values:
+    if name == 'OrderedDict' and _atoms(args) == ():
         return _Item('dict', {}, 1)
     if name == 'Counter' and kinds == ['dict']:  # a copy, as Counter makes
         return _Item('dict', dict(values[0].value), values[0].depth,
                      values[0].size)
-    if name == 'tensor' and kinds[:1] == ['storage']:
-        dims = _atoms(values[2]) if len(values) > 2 else None
+    if name == 'tensor' and kinds[:1] == ['storage'] and len(values) in (6, 7):
+        dims = _atoms(values[2])
         if dims is None or any(type(n) is not int or n < 0 for n in dims):
             raise ValueError('a tensor whose size is not a tuple of '
                              'non-negative ints')
@@ -259,9 +264,10 @@ def _reduce(func: _Item, args) -> object:
         return _Item('tensor', nbytes, _nest(values)[0])
     if name == 'tensor_with_attributes' and kinds == [
             'global', 'global', 'tuple', 'dict'
-    ] and (values[0].value, values[1].value) == ('tensor', 'Tensor') and all(
-            isinstance(key, str) and type(value) is not _Item
-            for key, value in values[3].value.items()):
+    ] and (values[0].value, values[1].value) == ('tensor', 'Tensor') and len(
+            values[3].value) <= 16 and all(
+                isinstance(key, str) and type(value) is not _Item
+                for key, value in values[3].value.items()):
         return _reduce(values[0], values[2])
     if name == 'encode' and atoms[1:] == ('latin1', ) and isinstance(
             atoms[0], str):
@@ -524,10 +530,12 @@ def _corrupted(path: str, where: str) -> CheckpointError:
 
     def checked(other: str) -> bool:
         try:
+            recorded = osp.abspath(other) != osp.abspath(path) and (
+                _sidecar_digest(other))
+            if not recorded:  # read only the files that have a sidecar
+                return False
             with open(other, 'rb') as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
-            return osp.abspath(other) != osp.abspath(path) and (
-                _sidecar_digest(other) == digest)
+                return hashlib.sha256(f.read()).hexdigest() == recorded
         except (CheckpointError, OSError):
             return False
 
