@@ -561,8 +561,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         dict: The checkpoint.
     """
     path = osp.expanduser(str(path))
-    if osp.isdir(path):
-        raise CheckpointError(f'Checkpoint {path} is a directory, not a '
+    if osp.exists(path) and not osp.isfile(path):  # reading it may not end
+        what = 'a directory' if osp.isdir(path) else 'not a regular file'
+        raise CheckpointError(f'Checkpoint {path} is {what}, not a '
                               'checkpoint file: give the path of a .pth file.')
     try:
         with open(path, 'rb') as f:

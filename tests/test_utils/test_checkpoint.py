@@ -251,6 +251,20 @@ def test_directory_is_refused(tmp_path):
         load_checkpoint(nn.Linear(3, 2), str(tmp_path / 'x.pth'))
 
 
+@pytest.mark.parametrize('make', ['fifo', 'device'])
+def test_files_that_never_end_are_refused(tmp_path, make):
+    path = str(tmp_path / 'x.pth')
+    if make == 'fifo':
+        os.mkfifo(path)  # reading it would wait for a writer forever
+    else:
+        os.symlink('/dev/zero', path)  # endless zeros
+    with pytest.raises(
+            CheckpointError,
+            match=f'Checkpoint {path} is not a regular file, not a '
+            'checkpoint file'):
+        load_checkpoint(nn.Linear(3, 2), path)
+
+
 def test_garbage_sidecar_is_named(checkpoint):
     path, _ = checkpoint
     with open(f'{path}.sha256', 'w') as f:

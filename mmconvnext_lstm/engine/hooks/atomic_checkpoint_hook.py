@@ -62,7 +62,7 @@ class AtomicCheckpointHook(CheckpointHook):
                      'start the run again without --resume.'))
         if path is None or '://' in str(path) or osp.isdir(path):
             return  # remote files and DeepSpeed's folders: mmengine's
-        if not osp.isfile(path):
+        if not osp.exists(path):
             raise CheckpointError(
                 f'Checkpoint {path} does not exist (resolved to '
                 f'{osp.abspath(path)}). Give the path of a .pth file.')
