@@ -150,13 +150,14 @@ def forged_dtype_in_runtime_info() -> bytes:
     return pickled.replace(text('PLACEHOLDER'), forged_dtype()[2:-1])
 
 
-def poisoned_history_buffer() -> bytes:
+def poisoned_history_buffer(method: str = 'min') -> bytes:
     """A HistoryBuffer whose state maps ``mean`` to ``HistoryBuffer.min``:
-    mmengine's ``__setstate__`` writes it into the class-wide table."""
+    mmengine's ``__setstate__`` writes it into the class-wide table. (With
+    ``method='mean'``, only its histories are wrong: lists, not arrays.)"""
     state = b'}(' + text('max_length') + number(10) + (
         text('_log_history') + b']' + text('_count_history') + b']' +
         text('statistics_methods') + b'}' + text('mean') +
-        _getattr(HISTORY_BUFFER, 'min') + b's' + b'u')
+        _getattr(HISTORY_BUFFER, method) + b's' + b'u')
     return PROTO + HISTORY_BUFFER + b')\x81' + state + BUILD + STOP
 
 
@@ -214,6 +215,41 @@ def many_dims_array(dims: int = 100) -> bytes:
                            b'(' + b'K\x01' * dims + b't')
 
 
+def string_shape() -> bytes:
+    """A numpy array of shape ``('a', 2**40)``: multiplying the shape out
+    would build a string of a terabyte."""
+    pickled = state_dict_pickle(TEMPLATE, meta={'x': np.zeros((1, 1, 1))})
+    return pickled.replace(b'K\x01K\x01K\x01\x87',
+                           text('a') + number(2**40) + TUPLE2)
+
+
+def repeated_calls(function: bytes, arguments: bytes, calls: int = 300):
+    """``calls`` calls of ``function`` (a GLOBAL) with the tuple
+    ``arguments``, both fetched from the memo for each call."""
+    return PROTO + b'(' + function + b'q\x00' + arguments + b'q\x01' + (
+        b'h\x00h\x01' + REDUCE) * calls + b'l' + STOP  # a LIST of results
+
+
+def counter_copies() -> bytes:
+    """``Counter(d)`` 300 times on one dict of 1000 items: each copies it."""
+    items = b''.join(number(i) + number(1) for i in range(1000))
+    return repeated_calls(b'ccollections\nCounter\n',
+                          b'}(' + items + b'u' + TUPLE1)
+
+
+def encode_copies() -> bytes:
+    """``_codecs.encode(s, 'latin1')`` 300 times on one 10 KB string."""
+    return repeated_calls(b'c_codecs\nencode\n',
+                          text('a' * 10**4) + text('latin1') + TUPLE2)
+
+
+def meta_location() -> bytes:
+    """The state dict's tensors on the meta device, which has no data."""
+    pickled = state_dict_pickle(TEMPLATE)
+    assert pickled.count(text('cpu')) == 1  # the second fetches it
+    return pickled.replace(text('cpu'), text('meta'))
+
+
 def reference_into_tensor_record() -> bytes:
     """A state dict whose value ``c`` fetches (BINGET) the size tuple of
     tensor ``b`` from the memo, which torch.save never does."""
@@ -257,8 +293,8 @@ def write_archive(path: str, pickled: bytes) -> str:
 ATTACKS = {
     'getattr_chain': (lambda tmp: getattr_chain(f'{tmp}/code_ran', 'min'),
                       'a call of getattr with arguments'),
-    'os_system':
-    (lambda tmp: os_system(f'{tmp}/code_ran'), 'the global os.system'),
+    'os_system': (lambda tmp: os_system(f'{tmp}/code_ran'),
+                  'the global os.system'),
     'tuple_bomb': (lambda tmp: tuple_bomb(), 'containers nested 17 deep'),
     'shared_tuples': (lambda tmp: shared_tuples(),
                       'a container of 101010101 items, each shared'),
@@ -288,6 +324,21 @@ ATTACKS = {
      'a call of tensor with arguments mmengine does not write'),
     'many_dims_array': (lambda tmp: many_dims_array(),
                         'a numpy array whose shape does not match its data'),
+    'string_shape': (lambda tmp: string_shape(),
+                     'a numpy array whose shape does not match its data'),
+    'counter_copies':
+    (lambda tmp: counter_copies(),
+     'calls that copy 22011 bytes and items from a pickle of 21534 bytes'),
+    'encode_copies':
+    (lambda tmp: encode_copies(),
+     'calls that copy 20000 bytes and items from a pickle of 11542 bytes'),
+    'meta_location': (lambda tmp: meta_location(),
+                      'a tensor on the meta device'),
+    'history_buffer_lists': (lambda tmp: poisoned_history_buffer('mean'),
+                             'a HistoryBuffer state mmengine does not write'),
+    'history_buffer_without_state':
+    (lambda tmp: PROTO + HISTORY_BUFFER + b')\x81' + STOP,
+     'a HistoryBuffer without its state'),
     'reference_into_tensor_record':
     (lambda tmp: reference_into_tensor_record(),
      'a reference into a tensor record'),

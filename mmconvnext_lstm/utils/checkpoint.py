@@ -199,7 +199,8 @@ def _tensor_record(match, memo: dict, record_sizes: dict):
     if None in (itemsize, size) or key_size[0] != len(key) or view < 0:
         return None
     if int.from_bytes(numel, 'little') * itemsize > size or get(
-            tag) != 'storage' or type(get(place)) is not str:
+            tag) != 'storage' or type(
+                get(place)) is not str or get(place) == 'meta':
         return None
     if get(hooks) is not _ORDERED_DICT or not memo.keys().isdisjoint(puts):
         return None
@@ -242,6 +243,14 @@ def _atoms(value) -> tuple:
     return tuple(value.value)
 
 
+def _dims(value) -> tuple:
+    """The sizes of a shape tuple (non-negative ints); None otherwise."""
+    dims = _atoms(value)
+    if dims is None or any(type(n) is not int or n < 0 for n in dims):
+        return None
+    return dims
+
+
 def _reduce(func: _Item, args) -> object:
     """The result of ``func(*args)`` if mmengine writes such a call."""
     name = func.value
@@ -252,12 +261,11 @@ def _reduce(func: _Item, args) -> object:
     kinds, atoms = [_kind(v) for v in values], _atoms(args) or ()
     if name == 'OrderedDict' and _atoms(args) == ():
         return _Item('dict', {}, 1)
-    if name == 'Counter' and kinds == ['dict']:  # a copy, as Counter makes
-        return _Item('dict', dict(values[0].value), values[0].depth,
-                     values[0].size)
+    if name == 'Counter' and kinds == ['dict']:  # never filled afterwards
+        return _Item('Counter', None, values[0].depth, values[0].size)
     if name == 'tensor' and kinds[:1] == ['storage'] and len(values) in (6, 7):
-        dims = _atoms(values[2])
-        if dims is None or any(type(n) is not int or n < 0 for n in dims):
+        dims = _dims(values[2])
+        if dims is None:
             raise ValueError('a tensor whose size is not a tuple of '
                              'non-negative ints')
         nbytes = math.prod(dims) * values[0].value
@@ -303,7 +311,7 @@ def _build(target, state) -> None:
             raise ValueError(f'a non-canonical state of dtype {target.value}')
     elif kind == 'ndarray':
         values = state.value if _kind(state) == 'tuple' else ()
-        shape = _atoms(values[1]) if len(values) == 5 else None
+        shape = _dims(values[1]) if len(values) == 5 else None
         if not (shape is not None and _kind(values[2]) == 'dtype'
                 and isinstance(values[4], bytes) and len(
                     values[4]) == math.prod(shape) * values[2].value.itemsize):
@@ -311,12 +319,16 @@ def _build(target, state) -> None:
                              'data')
         target.kind = 'array'
     elif kind == 'HistoryBuffer':
-        methods = state.value.get('statistics_methods') if keys else None
-        if keys != _HISTORY_BUFFER_STATE or _kind(methods) != 'dict' or any(
+        get = state.value.get if keys == _HISTORY_BUFFER_STATE else {}.get
+        methods = get('statistics_methods')
+        kinds = (type(get('max_length')), _kind(get('_log_history')),
+                 _kind(get('_count_history')), _kind(methods))
+        if kinds != (int, 'array', 'array', 'dict') or any(
                 _kind(item) != 'statistic' or item.value != name
                 for name, item in methods.value.items()):
             raise ValueError('a HistoryBuffer state mmengine does not write '
-                             '(its keys or statistics methods differ)')
+                             '(its keys, types or statistics methods differ)')
+        target.kind = 'history'
     elif not (kind == 'dict' and keys is not None and keys <= {'_metadata'}):
         raise ValueError(f'a BUILD of {kind} mmengine does not write')
 
@@ -327,6 +339,7 @@ def _scan(data: bytes, record_sizes: dict) -> None:
     stack, memo, marks, pos, viewed = [], {}, [], 0, 0
     push, record = stack.append, _TENSOR_RECORD.match
     fetched = set()  # the ids of items fetched from the memo
+    buffers, made = [], 0  # HistoryBuffers, what calls copied
 
     def pop(size) -> list:
         """The top ``size`` items, or those above the last MARK."""
@@ -395,9 +408,16 @@ def _scan(data: bytes, record_sizes: dict) -> None:
             args = stack.pop()
             if _kind(stack[-1]) != 'global':
                 raise ValueError('a call of something that is not a global')
-            stack[-1] = _reduce(stack[-1], args)
-            if _kind(stack[-1]) == 'tensor':
-                viewed += stack[-1].value
+            result = stack[-1] = _reduce(stack[-1], args)
+            if _kind(result) == 'tensor':
+                viewed += result.value
+            elif type(result) is bytes or _kind(result) == 'Counter':
+                # Copies of their argument: mmengine's are of one each, so
+                # at most the pickle's size in all.
+                made += len(result) if type(result) is bytes else result.size
+                if made > len(data):
+                    raise ValueError(f'calls that copy {made} bytes and items '
+                                     f'from a pickle of {len(data)} bytes')
         elif op == 0x51:  # BINPERSID ('storage', type, key, location, numel)
             values = stack[-1].value if _kind(stack[-1]) == 'tuple' else ()
             if [_kind(v) for v in values] != ['atom', 'global'] + ['atom'] * 3:
@@ -408,6 +428,9 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                     not isinstance(numel, int)) or numel * itemsize > size:
                 raise ValueError(f'storage {key!r} of {numel} elements, '
                                  'beyond what the file holds')
+            if values[3] == 'meta':
+                raise ValueError('a tensor on the meta device (no data: the '
+                                 'model would keep its initial weights)')
             stack[-1] = _Item('storage', itemsize)
         elif op == 0x8a:  # LONG1
             end = pos + 1 + data[pos]
@@ -429,9 +452,12 @@ def _scan(data: bytes, record_sizes: dict) -> None:
                 raise ValueError('a new object of a class mmengine does not '
                                  'write')
             push(_Item('HistoryBuffer'))
+            buffers.append(stack[-1])
         elif op == 0x80:  # PROTO
             pos += 1
         elif op == 0x2e:  # STOP
+            if any(buffer.kind == 'HistoryBuffer' for buffer in buffers):
+                raise ValueError('a HistoryBuffer without its state')
             data_bytes = sum(record_sizes.values())
             if viewed > MAX_VIEWS * data_bytes:
                 raise ValueError(
@@ -486,7 +512,7 @@ def scan_checkpoint(path: str, data: bytes) -> None:
     try:
         _scan(pickled, storages)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError,
-            struct.error) as error:
+            OverflowError, struct.error) as error:
         reason = error if isinstance(error, ValueError) else (
             f'a malformed pickle ({type(error).__name__}: {error})')
         raise CheckpointError(
@@ -592,6 +618,16 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
             f'{path} holds a {type(checkpoint).__name__}, not a checkpoint '
             '(a dict): give a .pth file written by tools/train.py or '
             'torch.save(model.state_dict(), path).')
+    weights = checkpoint.get('state_dict', checkpoint)
+    metadata = getattr(weights, '_metadata', {})
+    named = isinstance(weights, dict) and all(
+        isinstance(key, str) for key in weights)
+    if not (named and isinstance(metadata, dict)
+            and all(isinstance(module, dict) for module in metadata.values())):
+        raise CheckpointError(
+            f'Refused to load checkpoint {path}: its weights are not a state '
+            'dict as torch.save writes one (tensors by name, and a dict of '
+            'load metadata per module).')
     meta = checkpoint.get('meta')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
     if recorded is None and digest is not None and digest != weights_digest(
@@ -609,7 +645,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         del meta['config']
         warnings.warn(f'Ignored meta[\'config\'] of checkpoint {path}: '
                       'mmengine\'s resume would run it as Python code.')
-    load_metadata(checkpoint)[LOADED_FROM] = path
+    metadata = load_metadata(checkpoint)
+    metadata.pop(PARTIAL_LOAD, None)  # only this package's hooks set it
+    metadata[LOADED_FROM] = path
     return checkpoint
 
 

@@ -332,6 +332,15 @@ def test_missing_and_remote_files(test_runner, tmp_path):
         test_runner._load_from = None
 
 
+def rewrite(path, edit):
+    """Load checkpoint ``path``, let ``edit`` change it, save it again."""
+    checkpoint = torch.load(path)
+    edit(checkpoint)
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    write_checkpoint(str(path), buffer.getvalue())
+
+
 def test_resume_ignores_a_config_text_mmengine_would_run(tmp_path):
     marker = tmp_path / 'code_ran'
     code = f'x = __import__("pathlib").Path({str(marker)!r}).touch()\n'
@@ -340,11 +349,8 @@ def test_resume_ignores_a_config_text_mmengine_would_run(tmp_path):
     marker.unlink()
     work_dir = tmp_path / 'work'
     toy_runner(work_dir, max_epochs=1).train()
-    checkpoint = torch.load(work_dir / 'epoch_1.pth')
-    checkpoint['meta']['config'] = code
-    buffer = io.BytesIO()
-    torch.save(checkpoint, buffer)
-    write_checkpoint(str(work_dir / 'epoch_1.pth'), buffer.getvalue())
+    rewrite(work_dir / 'epoch_1.pth',
+            lambda checkpoint: checkpoint['meta'].update(config=code))
     with pytest.warns(
             UserWarning,
             match=r"Ignored meta\['config'\] of "
@@ -352,3 +358,21 @@ def test_resume_ignores_a_config_text_mmengine_would_run(tmp_path):
         toy_runner(work_dir, resume=True).train()
     assert not marker.exists()
     assert (work_dir / 'epoch_2.pth').is_file()
+
+
+def test_resume_removes_only_checkpoints_of_its_out_dir(tmp_path):
+    """mmengine removes the previous best checkpoint that a resumed
+    checkpoint's message hub names, whatever path that is."""
+    victim = tmp_path / 'precious'
+    (victim / 'data').mkdir(parents=True)
+    work_dir = tmp_path / 'work'
+    settings = dict(save_best='acc', rule='greater')
+    toy_runner(work_dir, max_epochs=1, checkpoint=settings).train()
+    rewrite(
+        work_dir / 'epoch_1.pth',
+        lambda checkpoint: checkpoint['message_hub']['runtime_info'].update(
+            best_ckpt=str(victim), best_score=-1.0))
+    with pytest.warns(UserWarning, match=f'Kept {victim}: a resumed'):
+        toy_runner(work_dir, checkpoint=settings, resume=True).train()
+    assert (victim / 'data').is_dir()
+    assert sorted(os.listdir(work_dir)).count('best_acc_epoch_2.pth') == 1

@@ -243,6 +243,37 @@ def test_compressed_records_are_refused(checkpoint, tmp_path):
         read_checkpoint(path)
 
 
+def test_a_file_cannot_mark_itself_for_partial_loading(tmp_path):
+    weights = nn.Linear(3, 2).state_dict()
+    weights._metadata[''][checkpoint_module.PARTIAL_LOAD] = True
+    path = str(tmp_path / 'partial.pth')
+    torch.save(weights, path)
+    metadata = read_checkpoint(path)._metadata['']
+    assert checkpoint_module.PARTIAL_LOAD not in metadata
+    assert metadata[checkpoint_module.LOADED_FROM] == path
+
+
+@pytest.mark.parametrize(
+    'weights', [{
+        'a': torch.zeros(1),
+        1: torch.zeros(1)
+    }, [torch.zeros(1)]],
+    ids=['int key', 'list'])
+def test_weights_that_are_no_state_dict_are_refused(tmp_path, weights):
+    path = str(tmp_path / 'odd.pth')
+    torch.save({
+        'state_dict': weights,
+        'meta': {
+            WEIGHTS_DIGEST_KEY: '0'
+        }
+    }, path)
+    with pytest.raises(
+            CheckpointError,
+            match=f'Refused to load checkpoint {path}: its weights are not '
+            'a state dict as torch.save writes one'):
+        read_checkpoint(path)
+
+
 def test_directory_is_refused(tmp_path):
     (tmp_path / 'x.pth').mkdir()
     with pytest.raises(

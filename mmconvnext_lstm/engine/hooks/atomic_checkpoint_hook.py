@@ -2,6 +2,7 @@
 import glob
 import os
 import os.path as osp
+import warnings
 from contextlib import contextmanager
 
 from mmengine.dist import is_main_process
@@ -154,7 +155,14 @@ class AtomicCheckpointHook(CheckpointHook):
             self._remove(path)
 
     def _remove(self, path: str) -> None:
-        """Remove a checkpoint (a file, or a directory from deepspeed)."""
+        """Remove a checkpoint (a file, or a directory from deepspeed): a
+        ``.pth`` in ``out_dir``, whatever a resumed checkpoint names."""
+        if osp.dirname(osp.abspath(path)) != osp.abspath(
+                self.out_dir) or not path.endswith('.pth'):
+            warnings.warn(f'Kept {path}: a resumed checkpoint names it as '
+                          f'an outdated checkpoint of {self.out_dir}, and '
+                          'it is not one.')
+            return
         if self.file_backend.isfile(path):
             self.file_backend.remove(path)
         elif self.file_backend.isdir(path):
