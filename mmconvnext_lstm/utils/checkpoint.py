@@ -5,6 +5,7 @@ import glob
 import hashlib
 import io
 import math
+import numbers
 import os
 import os.path as osp
 import pickle
@@ -56,6 +57,24 @@ _HISTORY_BUFFER_STATE = {
 # The dtypes mmengine's logs, metrics and meta hold.
 _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                  'uint32', 'uint64', 'float16', 'float32', 'float64')
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, numbers.Integral) and value >= 0
+
+
+# What the meta values that mmengine's resume and mmpretrain's inferencers
+# use must be, in words: they would fail on anything else, deep inside.
+_META_VALUES = {
+    'seed': (lambda v: v is None or _is_count(v) and v < 2**32,
+             'None or an int from 0 to 2**32 - 1'),
+    'epoch': (_is_count, 'an int of at least 0'),
+    'iter': (_is_count, 'an int of at least 0'),
+    'dataset_meta': (lambda v: isinstance(v, dict) and isinstance(
+        v.get('classes', ()), (list, tuple)) and all(
+            isinstance(name, str) for name in v.get('classes', ())),
+                     'a dict whose classes are a list of names'),
+}
 
 
 def history_buffer_statistic(owner: type, name: str):
@@ -629,6 +648,11 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
             'dict as torch.save writes one (tensors by name, and a dict of '
             'load metadata per module).')
     meta = checkpoint.get('meta')
+    for key, (valid, what) in _META_VALUES.items():
+        if isinstance(meta, dict) and key in meta and not valid(meta[key]):
+            raise CheckpointError(
+                f'Refused to load checkpoint {path}: its meta[{key!r}] is '
+                f'{meta[key]!r:.80}, not {what}, as mmengine writes it.')
     digest = meta.get(WEIGHTS_DIGEST_KEY) if isinstance(meta, dict) else None
     if recorded is None and digest is not None and digest != weights_digest(
             checkpoint.get('state_dict', {})):

@@ -274,6 +274,23 @@ def test_weights_that_are_no_state_dict_are_refused(tmp_path, weights):
         read_checkpoint(path)
 
 
+@pytest.mark.parametrize('key, value, what', [
+    ('seed', 'abc', 'None or an int from 0 to 2'),
+    ('seed', 2**40, 'None or an int from 0 to 2'),
+    ('epoch', -1, 'an int of at least 0'),
+    ('dataset_meta', ['x'], 'a dict whose classes are a list of names'),
+    ('dataset_meta', dict(classes='cat'), 'a dict whose classes'),
+])
+def test_meta_values_mmengine_uses_are_checked(tmp_path, key, value, what):
+    path = str(tmp_path / 'meta.pth')
+    torch.save({'state_dict': {}, 'meta': {key: value}}, path)
+    with pytest.raises(
+            CheckpointError,
+            match=f'Refused to load checkpoint {path}: its meta\\[{key!r}\\] '
+            f'is .*, not {what}'):
+        read_checkpoint(path)
+
+
 def test_directory_is_refused(tmp_path):
     (tmp_path / 'x.pth').mkdir()
     with pytest.raises(
