@@ -251,39 +251,34 @@ def test_huge_bytearray_allocates_what_the_file_says(tmp_path):
     assert out.split()[-1] == 'MemoryError'
 
 
+def assert_hangs(code, path, after):
+    """Run ``code`` on ``path``: it prints ``after``, then does not end."""
+    with subprocess.Popen([sys.executable, '-c', code, path],
+                          stdout=subprocess.PIPE,
+                          text=True) as child:
+        try:
+            # Up to that line (OneDL's mmpretrain prints a line first).
+            assert f'{after}\n' in iter(child.stdout.readline, '')
+            with pytest.raises(subprocess.TimeoutExpired):
+                child.wait(timeout=10)
+        finally:
+            child.kill()
+
+
 def test_tuple_bomb_hangs_an_unscanned_load(tmp_path):
-    path = write_attack('tuple_bomb', tmp_path)
     code = ('import sys, torch, mmconvnext_lstm\n'
             'print("loading", flush=True)\n'
             'torch.load(sys.argv[1])\n'
             'print("loaded", flush=True)\n')
-    with subprocess.Popen([sys.executable, '-c', code, path],
-                          stdout=subprocess.PIPE,
-                          text=True) as child:
-        try:
-            # Up to "loading" (OneDL's mmpretrain prints a line first).
-            assert 'loading\n' in iter(child.stdout.readline, '')
-            with pytest.raises(subprocess.TimeoutExpired):
-                child.wait(timeout=10)
-        finally:
-            child.kill()
+    assert_hangs(code, write_attack('tuple_bomb', tmp_path), 'loading')
 
 
 def test_unscanned_shared_tuples_hang_printing(tmp_path):
-    path = write_attack('shared_tuples', tmp_path)
     code = ('import sys, torch, mmconvnext_lstm\n'
             'shared = torch.load(sys.argv[1])["a"]\n'
             'print("loaded", flush=True)\n'
             'print(str(shared)[:10], flush=True)\n')
-    with subprocess.Popen([sys.executable, '-c', code, path],
-                          stdout=subprocess.PIPE,
-                          text=True) as child:
-        try:
-            assert 'loaded\n' in iter(child.stdout.readline, '')
-            with pytest.raises(subprocess.TimeoutExpired):
-                child.wait(timeout=10)
-        finally:
-            child.kill()
+    assert_hangs(code, write_attack('shared_tuples', tmp_path), 'loaded')
 
 
 def test_unscanned_expanded_tensor_allocates_what_the_file_says(tmp_path):
