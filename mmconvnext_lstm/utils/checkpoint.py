@@ -59,24 +59,6 @@ _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                  'uint32', 'uint64', 'float16', 'float32', 'float64')
 
 
-def _is_count(value) -> bool:
-    return isinstance(value, numbers.Integral) and value >= 0
-
-
-# What the meta values that mmengine's resume and mmpretrain's inferencers
-# use must be, in words: they would fail on anything else, deep inside.
-_META_VALUES = {
-    'seed': (lambda v: v is None or _is_count(v) and v < 2**32,
-             'None or an int from 0 to 2**32 - 1'),
-    'epoch': (_is_count, 'an int of at least 0'),
-    'iter': (_is_count, 'an int of at least 0'),
-    'dataset_meta': (lambda v: isinstance(v, dict) and isinstance(
-        v.get('classes', ()), (list, tuple)) and all(
-            isinstance(name, str) for name in v.get('classes', ())),
-                     'a dict whose classes are a list of names'),
-}
-
-
 def history_buffer_statistic(owner: type, name: str):
     """``getattr`` in a weights-only load: HistoryBuffer's statistics only."""
     if owner in (HistoryBuffer, LoadedHistoryBuffer) and name in _STATISTICS:
@@ -591,6 +573,28 @@ def _corrupted(path: str, where: str) -> CheckpointError:
         f'{where} when it was written: it was corrupted or modified since. '
         'Use another checkpoint, ' + (f'e.g. {other} (it matches its sidecar).'
                                       if other else 'of this model.'))
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, numbers.Integral) and value >= 0
+
+
+def _is_dataset_meta(value) -> bool:
+    classes = value.get('classes', ()) if isinstance(value, dict) else None
+    return isinstance(classes, (list, tuple)) and all(
+        isinstance(name, str) for name in classes)
+
+
+# What the meta values that mmengine's resume and mmpretrain's inferencers
+# use must be, in words: they would fail on anything else, deep inside.
+_META_VALUES = {
+    'seed': (lambda v: v is None or _is_count(v) and v < 2**32,
+             'None or an int from 0 to 2**32 - 1'),
+    'epoch': (_is_count, 'an int of at least 0'),
+    'iter': (_is_count, 'an int of at least 0'),
+    'dataset_meta':
+    (_is_dataset_meta, 'a dict whose classes are a list of names'),
+}
 
 
 def read_checkpoint(path: str, map_location='cpu') -> dict:
