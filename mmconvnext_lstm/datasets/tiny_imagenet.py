@@ -95,9 +95,11 @@ class TinyImageNet(BaseDataset):
 
     def _list_images(self, what: str, *parts: str) -> List[str]:
         folder = self._require(what, *parts, isdir=True)
-        images = sorted(
-            osp.join(folder, name) for name in os.listdir(folder)
-            if name.lower().endswith(IMAGE_EXTENSIONS))
+        images = sorted(  # regular files: reading a FIFO would not end
+            path for path in (osp.join(folder, name)
+                              for name in os.listdir(folder)
+                              if name.lower().endswith(IMAGE_EXTENSIONS))
+            if osp.isfile(path))
         if not images:
             self._refuse(f'{folder} holds no image '
                          f'({"/".join(IMAGE_EXTENSIONS)}). {EXPECTED_LAYOUT}')
@@ -114,11 +116,14 @@ class TinyImageNet(BaseDataset):
                 fields = [field.strip() for field in line.split('\t')]
                 if not line.strip():
                     continue
-                if len(fields) < 2 or fields[1] not in label_of:
+                if len(fields) < 2 or fields[1] not in label_of or (
+                        fields[0] != osp.basename(fields[0])
+                        or fields[0] in ('', '.', '..')):
                     self._refuse(
                         f'line {line_number} of {annotations} is '
                         f'{line.strip()!r}; expected "<file>\\t<wnid>\\t<x0>'
-                        '\\t<y0>\\t<x1>\\t<y1>" with a wnid of wnids.txt.')
+                        '\\t<y0>\\t<x1>\\t<y1>" with a file name in '
+                        'val/images and a wnid of wnids.txt.')
                 where = f'the image on line {line_number} of {annotations},'
                 data_list.append(
                     dict(

@@ -129,6 +129,25 @@ def test_malformed_annotations_name_file_and_line(root):
         TinyImageNet(root, split='val')
 
 
+@pytest.mark.parametrize('name', ['../../../outside.JPEG', '/etc/hostname'])
+def test_annotations_name_files_in_val_images_only(root, name):
+    path = osp.join(root, 'val', 'val_annotations.txt')
+    with open(path, 'a') as f:
+        f.write(f'{name}\t{WNIDS[0]}\t0\t0\t1\t1\n')
+    with pytest.raises(
+            ConfigError,
+            match=f'line 7 of {path} .* with a file name in val/images'):
+        TinyImageNet(root, split='val')
+
+
+def test_only_regular_files_are_images(root):
+    folder = osp.join(root, 'train', WNIDS[0], 'images')
+    os.mkfifo(osp.join(folder, f'{WNIDS[0]}_9.JPEG'))  # reading would block
+    dataset = TinyImageNet(root, split='train')
+    paths = [dataset.get_data_info(i)['img_path'] for i in range(9)]
+    assert len(dataset) == 9 and not any('_9.JPEG' in p for p in paths)
+
+
 def test_class_without_a_name(root):
     with open(osp.join(root, 'words.txt'), 'w') as f:
         f.write(f'{WNIDS[0]}\tgoldfish\n')

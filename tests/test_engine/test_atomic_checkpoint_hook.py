@@ -157,11 +157,12 @@ def test_leftover_partial_files_go_in_a_work_dir_named_like_a_glob(tmp_path):
     work_dir.mkdir()
     leftover = work_dir / '.epoch_1.pth.0a1b2c3d.partial'
     leftover.write_bytes(b'half a checkpoint')
-    kept = work_dir / 'notes.partial.txt'
-    kept.write_text('mine')
+    kept = [work_dir / 'notes.partial.txt', work_dir / '.download.partial']
+    for path in kept:
+        path.write_text('mine')
     toy_runner(str(work_dir), max_epochs=1).train()
     assert not leftover.exists()
-    assert kept.read_text() == 'mine'
+    assert [path.read_text() for path in kept] == ['mine', 'mine']
     assert (work_dir / 'epoch_1.pth').is_file()
 
 
@@ -376,3 +377,20 @@ def test_resume_removes_only_checkpoints_of_its_out_dir(tmp_path):
         toy_runner(work_dir, checkpoint=settings, resume=True).train()
     assert (victim / 'data').is_dir()
     assert sorted(os.listdir(work_dir)).count('best_acc_epoch_2.pth') == 1
+
+
+def test_resume_prunes_only_step_numbers(tmp_path):
+    """mmengine removes out_dir/epoch_{id}.pth for each id a resumed
+    checkpoint keeps beyond max_keep_ckpts, a file or a folder."""
+    work_dir = tmp_path / 'work'
+    toy_runner(work_dir, max_epochs=1).train()
+    mine = [work_dir / 'epoch_1_backup.pth', work_dir / 'epoch_notes.pth']
+    mine[0].write_text('mine')
+    mine[1].mkdir()
+    rewrite(
+        work_dir / 'epoch_1.pth', lambda checkpoint: checkpoint['message_hub'][
+            'runtime_info'].update(keep_ckpt_ids=['1_backup', 'notes', 1]))
+    with pytest.warns(UserWarning, match="Ignored the keep_ckpt_ids"):
+        toy_runner(work_dir, resume=True).train()
+    assert mine[0].read_text() == 'mine' and mine[1].is_dir()
+    assert not (work_dir / 'epoch_1.pth').exists()  # pruned as mmengine does

@@ -2,6 +2,7 @@
 import glob
 import os
 import os.path as osp
+import re
 import warnings
 from contextlib import contextmanager
 
@@ -20,6 +21,10 @@ from mmconvnext_lstm.utils.checkpoint import (PARTIAL_LOAD, PARTIAL_SUFFIX,
 from mmconvnext_lstm.utils.errors import CheckpointError
 
 LAST_CHECKPOINT = 'last_checkpoint'
+# The temporary files write_atomically names, for a checkpoint, its sidecar
+# or last_checkpoint: '.<name>.<8 hex digits>.partial'.
+LEFTOVER = re.compile(rf'\.(.+\.pth(\.sha256)?|{LAST_CHECKPOINT})\.'
+                      rf'[0-9a-f]{{8}}{re.escape(PARTIAL_SUFFIX)}')
 
 
 def _last_checkpoint(work_dir: str):
@@ -87,6 +92,18 @@ class AtomicCheckpointHook(CheckpointHook):
         return isinstance(runner._train_loop, BaseLoop) and not runner._resume
 
     def before_train(self, runner) -> None:
+        # mmengine removes out_dir/filename_tmpl.format(id) for the ids a
+        # resumed checkpoint lists beyond max_keep_ckpts: steps only.
+        ids = runner.message_hub.get_info('keep_ckpt_ids')
+        if ids is not None:
+            ids = list(ids) if isinstance(ids, (list, tuple)) else [ids]
+            steps = [i for i in ids if type(i) is int]
+            if steps != ids:
+                warnings.warn(
+                    f'Ignored the keep_ckpt_ids {ids!r:.80} of the resumed '
+                    'checkpoint that are not step numbers (mmengine would '
+                    'remove the files they name).')
+            runner.message_hub.update_info('keep_ckpt_ids', steps)
         out_dir = self.out_dir or runner.work_dir
         if (self.backend_args is None and self.file_client_args is None
                 and isinstance(get_file_backend(out_dir), LocalBackend)):
@@ -96,6 +113,8 @@ class AtomicCheckpointHook(CheckpointHook):
             for partial in glob.glob(
                     osp.join(glob.escape(self.out_dir),
                              f'.*{PARTIAL_SUFFIX}')):
+                if not LEFTOVER.fullmatch(osp.basename(partial)):
+                    continue  # not one of this package's temporary files
                 os.remove(partial)
                 runner.logger.info(
                     f'Removed {partial}, left by a run killed while saving.')
